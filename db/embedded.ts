@@ -315,7 +315,9 @@ export async function startEmbeddedPostgres({
       "-c",
       "shared_buffers=256MB",
     ],
-    { ...spawnIds, stdio: ["ignore", logFd, logFd], env: postgresEnv },
+    // Its own process group: a signal to ours (Ctrl+C, a test runner stopping
+    // us) must not stop the server before we are done with it; we stop it.
+    { ...spawnIds, stdio: ["ignore", logFd, logFd], env: postgresEnv, detached: true },
   );
   fs.closeSync(logFd);
   const pid = child.pid;

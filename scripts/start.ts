@@ -1,15 +1,15 @@
 /**
  * `npm start` (and `npm run dev` with --dev): validates the environment,
- * checks the port, builds when there is no production build, then runs the
+ * checks the port, builds when there is no current production build, then runs the
  * real `next` binary. The database is opened and migrated by the server
  * itself at start-up (instrumentation.ts), so the server works the same when
  * started any other way.
  */
-import { spawn, spawnSync } from "node:child_process";
-import fs from "node:fs";
+import { spawn } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { childProcessEnv, EnvError, env } from "@/server/env";
+import { ensureProductionBuild } from "./build";
 
 const dev = process.argv.includes("--dev");
 const nextBin = path.join(process.cwd(), "node_modules", ".bin", "next");
@@ -44,13 +44,12 @@ async function main() {
     fail(`Cannot listen on ${config.HOST}:${config.PORT}: ${problem.message}`);
   }
 
-  if (!dev && !fs.existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
-    console.log("No production build found: running next build (once)…");
-    const build = spawnSync(nextBin, ["build"], {
-      stdio: "inherit",
-      env: childProcessEnv({ NODE_ENV: "production" }),
-    });
-    if (build.status !== 0) fail("next build failed; see the output above.");
+  if (!dev) {
+    try {
+      ensureProductionBuild();
+    } catch (error) {
+      fail((error as Error).message);
+    }
   }
 
   const child = spawn(

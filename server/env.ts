@@ -63,6 +63,11 @@ const schema = z
     ),
     /** Integration tests and the e2e server create their own database on this server. */
     TEST_DATABASE_URL: z.preprocess(emptyAsUndefined, postgresUrl.optional()),
+    /** Port of the production server the Playwright suite starts. */
+    E2E_PORT: z.coerce.number().int().min(1).max(65535).default(3199),
+    /** Run the Playwright suite against an already running app instead of starting one. */
+    E2E_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+    CI: z.preprocess(emptyAsUndefined, z.string().optional()),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
     SEQUENT_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().optional()),
     AUTH_SECRET: z.preprocess(

@@ -1,0 +1,61 @@
+/**
+ * Production builds on demand: `npm start`, the e2e server and the benchmark
+ * build only when there is no build or the sources changed since the last
+ * one (a hash of everything that goes into it is kept beside the build).
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { childProcessEnv } from "@/server/env";
+
+const root = process.cwd();
+const buildDir = path.join(root, ".next");
+const hashFile = path.join(buildDir, "sequent-source.sha256");
+const inputs = ["app", "server", "db", "public"];
+const rootFiles = [
+  "next.config.ts",
+  "instrumentation.ts",
+  "proxy.ts",
+  "postcss.config.mjs",
+  "tsconfig.json",
+  "package-lock.json",
+];
+
+function* files(dir: string): Generator<string> {
+  if (!fs.existsSync(dir)) return;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== "testing" && entry.name !== "node_modules") yield* files(full);
+    } else if (!entry.name.endsWith(".test.ts")) {
+      yield full;
+    }
+  }
+}
+
+export function sourceHash(): string {
+  const hash = createHash("sha256");
+  const all = [...inputs.flatMap((dir) => [...files(path.join(root, dir))]), ...rootFiles.map((f) => path.join(root, f))];
+  for (const file of all) {
+    if (!fs.existsSync(file)) continue;
+    hash.update(path.relative(root, file));
+    hash.update(fs.readFileSync(file));
+  }
+  return hash.digest("hex");
+}
+
+/** Builds unless the existing build was made from exactly these sources. Returns whether it built. */
+export function ensureProductionBuild(): boolean {
+  const wanted = sourceHash();
+  const hasBuild = fs.existsSync(path.join(buildDir, "BUILD_ID"));
+  if (hasBuild && fs.existsSync(hashFile) && fs.readFileSync(hashFile, "utf8") === wanted) return false;
+  console.log(hasBuild ? "Sources changed since the last build: running next build…" : "No production build found: running next build…");
+  const result = spawnSync(path.join(root, "node_modules", ".bin", "next"), ["build"], {
+    stdio: "inherit",
+    env: childProcessEnv({ NODE_ENV: "production" }),
+  });
+  if (result.status !== 0) throw new Error("next build failed; see the output above.");
+  fs.writeFileSync(hashFile, wanted);
+  return true;
+}
