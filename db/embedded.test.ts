@@ -45,7 +45,10 @@ describe("the embedded PostgreSQL", () => {
     const dataDir = tempDataDir();
     const first = await startEmbeddedPostgres({ dataDir });
     expect(first.owned).toBe(true);
-    await query(first.url, "create table kept (value text); insert into kept values ('still here')");
+    await query(
+      first.url,
+      "create table kept (value text); insert into kept values ('still here')",
+    );
     await first.stop();
 
     const second = await startEmbeddedPostgres({ dataDir });
@@ -59,9 +62,13 @@ describe("the embedded PostgreSQL", () => {
 
   it("recovers the server of a parent killed with SIGKILL", async () => {
     const dataDir = tempDataDir();
-    const child = spawn(process.execPath, ["--import", "tsx", "server/testing/embedded-child.ts", dataDir], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "server/testing/embedded-child.ts", dataDir],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     const url = await new Promise<string>((resolve, reject) => {
       let output = "";
       child.stdout.on("data", (chunk) => {

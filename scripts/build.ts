@@ -24,7 +24,9 @@ const rootFiles = [
 
 function* files(dir: string): Generator<string> {
   if (!fs.existsSync(dir)) return;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (entry.name !== "testing" && entry.name !== "node_modules") yield* files(full);
@@ -36,7 +38,10 @@ function* files(dir: string): Generator<string> {
 
 export function sourceHash(): string {
   const hash = createHash("sha256");
-  const all = [...inputs.flatMap((dir) => [...files(path.join(root, dir))]), ...rootFiles.map((f) => path.join(root, f))];
+  const all = [
+    ...inputs.flatMap((dir) => [...files(path.join(root, dir))]),
+    ...rootFiles.map((f) => path.join(root, f)),
+  ];
   for (const file of all) {
     if (!fs.existsSync(file)) continue;
     hash.update(path.relative(root, file));
@@ -49,8 +54,13 @@ export function sourceHash(): string {
 export function ensureProductionBuild(): boolean {
   const wanted = sourceHash();
   const hasBuild = fs.existsSync(path.join(buildDir, "BUILD_ID"));
-  if (hasBuild && fs.existsSync(hashFile) && fs.readFileSync(hashFile, "utf8") === wanted) return false;
-  console.log(hasBuild ? "Sources changed since the last build: running next build…" : "No production build found: running next build…");
+  if (hasBuild && fs.existsSync(hashFile) && fs.readFileSync(hashFile, "utf8") === wanted)
+    return false;
+  console.log(
+    hasBuild
+      ? "Sources changed since the last build: running next build…"
+      : "No production build found: running next build…",
+  );
   const result = spawnSync(path.join(root, "node_modules", ".bin", "next"), ["build"], {
     stdio: "inherit",
     env: childProcessEnv({ NODE_ENV: "production" }),

@@ -25,7 +25,9 @@ async function main() {
       server.kill("SIGTERM");
       await exited;
     }
-    await database.dispose().catch((error) => console.error("could not drop the e2e database:", error));
+    await database
+      .dispose()
+      .catch((error) => console.error("could not drop the e2e database:", error));
     process.exit(code);
   };
   process.on("SIGTERM", () => void stop(0));

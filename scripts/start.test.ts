@@ -9,7 +9,11 @@ import { describe, expect, it } from "vitest";
 function start(variables: Record<string, string>) {
   const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sequent-start-")), "data");
   const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-    env: { PATH: process.env.PATH, SEQUENT_DATA_DIR: dataDir, ...variables } as unknown as NodeJS.ProcessEnv,
+    env: {
+      PATH: process.env.PATH,
+      SEQUENT_DATA_DIR: dataDir,
+      ...variables,
+    } as unknown as NodeJS.ProcessEnv,
     encoding: "utf8",
     timeout: 30_000,
   });
@@ -21,14 +25,21 @@ describe("npm start refuses a bad setup with one line and writes nothing", () =>
   it("names a malformed DATABASE_URL", () => {
     const run = start({ DATABASE_URL: "postgres//oops" });
     expect(run.status).toBe(1);
-    expect(run.lines).toEqual([expect.stringMatching(/^Invalid environment variable DATABASE_URL: must be a postgres/)]);
+    expect(run.lines).toEqual([
+      expect.stringMatching(/^Invalid environment variable DATABASE_URL: must be a postgres/),
+    ]);
     expect(run.wroteData).toBe(false);
   });
 
   it("names a missing production secret", () => {
-    const run = start({ NODE_ENV: "production", DATABASE_URL: "postgres://sequent@127.0.0.1:5432/sequent" });
+    const run = start({
+      NODE_ENV: "production",
+      DATABASE_URL: "postgres://sequent@127.0.0.1:5432/sequent",
+    });
     expect(run.status).toBe(1);
-    expect(run.lines).toEqual([expect.stringMatching(/^Invalid environment variable AUTH_SECRET: is required in production/)]);
+    expect(run.lines).toEqual([
+      expect.stringMatching(/^Invalid environment variable AUTH_SECRET: is required in production/),
+    ]);
     expect(run.wroteData).toBe(false);
   });
 
@@ -39,7 +50,9 @@ describe("npm start refuses a bad setup with one line and writes nothing", () =>
     try {
       const run = start({ PORT: String(port) });
       expect(run.status).toBe(1);
-      expect(run.lines).toEqual([`Port ${port} on 127.0.0.1 is already in use: stop the other server or set PORT to a free port.`]);
+      expect(run.lines).toEqual([
+        `Port ${port} on 127.0.0.1 is already in use: stop the other server or set PORT to a free port.`,
+      ]);
       expect(run.wroteData).toBe(false);
     } finally {
       blocker.close();

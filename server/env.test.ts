@@ -6,23 +6,33 @@ describe("environment validation", () => {
     const env = parseEnv({});
     expect(env.databaseDriver).toBe("embedded");
     expect(env.PORT).toBe(3000);
-    expect(env.RATE_LIMIT_SEND).toEqual({ count: 60, windowMs: 10_000 });
+    expect(env.RATE_LIMIT_SEND).toEqual({ count: 600, windowMs: 60_000 });
   });
 
   it("picks the driver from the URL or DATABASE_DRIVER", () => {
     expect(parseEnv({ DATABASE_URL: "postgres://u@127.0.0.1:5432/db" }).databaseDriver).toBe("pg");
-    expect(parseEnv({ DATABASE_URL: "postgresql://u:p@ep-cool-1.eu-central-1.aws.neon.tech/db" }).databaseDriver).toBe(
-      "neon",
-    );
-    expect(parseEnv({ DATABASE_URL: "postgres://u@127.0.0.1/db", DATABASE_DRIVER: "neon" }).databaseDriver).toBe("neon");
+    expect(
+      parseEnv({ DATABASE_URL: "postgresql://u:p@ep-cool-1.eu-central-1.aws.neon.tech/db" })
+        .databaseDriver,
+    ).toBe("neon");
+    expect(
+      parseEnv({ DATABASE_URL: "postgres://u@127.0.0.1/db", DATABASE_DRIVER: "neon" })
+        .databaseDriver,
+    ).toBe("neon");
   });
 
   it.each([
-    [{ DATABASE_URL: "not a url" }, /^Invalid environment variable DATABASE_URL: must be a postgres:\/\//],
+    [
+      { DATABASE_URL: "not a url" },
+      /^Invalid environment variable DATABASE_URL: must be a postgres:\/\//,
+    ],
     [{ DATABASE_URL: "mysql://u@localhost/db" }, /DATABASE_URL: must be a postgres/],
     [{ DATABASE_DRIVER: "oracle" }, /DATABASE_DRIVER: must be "pg" or "neon"/],
     [{ DATABASE_DRIVER: "neon" }, /DATABASE_URL: is required when DATABASE_DRIVER=neon/],
-    [{ NODE_ENV: "production", DATABASE_URL: "postgres://u@127.0.0.1/db" }, /AUTH_SECRET: is required in production/],
+    [
+      { NODE_ENV: "production", DATABASE_URL: "postgres://u@127.0.0.1/db" },
+      /AUTH_SECRET: is required in production/,
+    ],
     [{ AUTH_SECRET: "short" }, /AUTH_SECRET: must be at least 32 characters/],
     [{ REDIS_URL: "http://127.0.0.1:6379" }, /REDIS_URL: must be a redis:\/\//],
     [{ PORT: "70000" }, /PORT: must be between 1 and 65535/],

@@ -80,10 +80,16 @@ const schema = z
     AUTH_GITHUB_ID: z.preprocess(emptyAsUndefined, z.string().optional()),
     AUTH_GITHUB_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
     REDIS_URL: z.preprocess(emptyAsUndefined, redisUrl.optional()),
+    /** Failed sign-ins per account. */
     RATE_LIMIT_SIGN_IN: rateLimit.prefault("10/300"),
-    RATE_LIMIT_SIGN_IN_IP: rateLimit.prefault("50/300"),
-    RATE_LIMIT_SIGN_UP_IP: rateLimit.prefault("10/3600"),
-    RATE_LIMIT_SEND: rateLimit.prefault("60/10"),
+    /** Sign-in attempts per client address. */
+    RATE_LIMIT_SIGN_IN_IP: rateLimit.prefault("60/300"),
+    /** Sign-ups per client address. */
+    RATE_LIMIT_SIGN_UP_IP: rateLimit.prefault("20/3600"),
+    /** Messages sent per user. */
+    RATE_LIMIT_SEND: rateLimit.prefault("600/60"),
+    /** "off" disables every rate limit (benchmarks only). */
+    RATE_LIMITS: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("on")),
     STREAM_MAX_SECONDS: z.coerce.number().int().min(5).max(86_400).default(240),
     STREAM_PING_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
     LOG_QUERIES: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).optional()),

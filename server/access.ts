@@ -1,0 +1,201 @@
+/**
+ * Who may see what. Each loader answers, in one query, whether a user can see
+ * a workspace, channel, conversation or message and in which role; the tRPC
+ * middleware in server/trpc.ts turns a null into NOT_FOUND and puts the rest
+ * in the context. Long-lived streams call the same loaders to re-check.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import type { ChannelRole, WorkspaceRole } from "@/db/schema";
+import {
+  channelMembers,
+  channels,
+  conversationMembers,
+  conversations,
+  messages,
+  workspaceMembers,
+} from "@/db/schema";
+import type { Target } from "./messages/types";
+
+export interface WorkspaceAccess {
+  workspaceId: string;
+  role: WorkspaceRole;
+}
+
+export const isWorkspaceAdmin = (role: WorkspaceRole | null | undefined) =>
+  role === "owner" || role === "admin";
+
+export async function loadWorkspaceAccess(
+  db: Db,
+  userId: string,
+  workspaceId: string,
+): Promise<WorkspaceAccess | null> {
+  const [row] = await db
+    .select({ role: workspaceMembers.role })
+    .from(workspaceMembers)
+    .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)))
+    .limit(1);
+  return row ? { workspaceId, role: row.role } : null;
+}
+
+export interface ChannelAccess {
+  kind: "channel";
+  id: string;
+  workspaceId: string;
+  name: string;
+  isPrivate: boolean;
+  archived: boolean;
+  workspaceRole: WorkspaceRole;
+  /** Null when the user can see the channel (public) but has not joined it. */
+  membership: { role: ChannelRole; lastReadSequence: number } | null;
+}
+
+/** The channel as this user may see it, or null when they may not know it exists. */
+export async function loadChannelAccess(
+  db: Db,
+  userId: string,
+  channelId: string,
+): Promise<ChannelAccess | null> {
+  const [row] = await db
+    .select({
+      id: channels.id,
+      workspaceId: channels.workspaceId,
+      name: channels.name,
+      isPrivate: channels.isPrivate,
+      archivedAt: channels.archivedAt,
+      workspaceRole: workspaceMembers.role,
+      channelRole: channelMembers.role,
+      lastReadSequence: channelMembers.lastReadSequence,
+    })
+    .from(channels)
+    .innerJoin(
+      workspaceMembers,
+      and(
+        eq(workspaceMembers.workspaceId, channels.workspaceId),
+        eq(workspaceMembers.userId, userId),
+      ),
+    )
+    .leftJoin(
+      channelMembers,
+      and(eq(channelMembers.channelId, channels.id), eq(channelMembers.userId, userId)),
+    )
+    .where(eq(channels.id, channelId))
+    .limit(1);
+  if (!row) return null;
+  if (row.isPrivate && !row.channelRole) return null;
+  return {
+    kind: "channel",
+    id: row.id,
+    workspaceId: row.workspaceId,
+    name: row.name,
+    isPrivate: row.isPrivate,
+    archived: row.archivedAt !== null,
+    workspaceRole: row.workspaceRole,
+    membership: row.channelRole
+      ? { role: row.channelRole, lastReadSequence: row.lastReadSequence ?? 0 }
+      : null,
+  };
+}
+
+export interface ConversationAccess {
+  kind: "conversation";
+  id: string;
+  workspaceId: string;
+  archived: false;
+  workspaceRole: WorkspaceRole;
+  membership: { lastReadSequence: number };
+}
+
+/** The conversation if this user is in it (and still in its workspace), else null. */
+export async function loadConversationAccess(
+  db: Db,
+  userId: string,
+  conversationId: string,
+): Promise<ConversationAccess | null> {
+  const [row] = await db
+    .select({
+      id: conversations.id,
+      workspaceId: conversations.workspaceId,
+      workspaceRole: workspaceMembers.role,
+      lastReadSequence: conversationMembers.lastReadSequence,
+    })
+    .from(conversations)
+    .innerJoin(
+      conversationMembers,
+      and(
+        eq(conversationMembers.conversationId, conversations.id),
+        eq(conversationMembers.userId, userId),
+      ),
+    )
+    .innerJoin(
+      workspaceMembers,
+      and(
+        eq(workspaceMembers.workspaceId, conversations.workspaceId),
+        eq(workspaceMembers.userId, userId),
+      ),
+    )
+    .where(eq(conversations.id, conversationId))
+    .limit(1);
+  if (!row) return null;
+  return {
+    kind: "conversation",
+    id: row.id,
+    workspaceId: row.workspaceId,
+    archived: false,
+    workspaceRole: row.workspaceRole,
+    membership: { lastReadSequence: row.lastReadSequence },
+  };
+}
+
+export type TargetAccess = ChannelAccess | ConversationAccess;
+
+export function loadTargetAccess(
+  db: Db,
+  userId: string,
+  target: Target,
+): Promise<TargetAccess | null> {
+  return target.kind === "channel"
+    ? loadChannelAccess(db, userId, target.id)
+    : loadConversationAccess(db, userId, target.id);
+}
+
+/** Whether this user may moderate (delete others' messages in, administer) a target. */
+export function canModerate(access: TargetAccess): boolean {
+  if (access.kind === "conversation") return false;
+  return access.membership?.role === "admin" || isWorkspaceAdmin(access.workspaceRole);
+}
+
+export interface MessageRef {
+  id: string;
+  target: Target;
+  authorId: string;
+  sequence: number;
+  deleted: boolean;
+}
+
+/** A message's place and author, without any access check (callers check its target). */
+export async function loadMessageRef(db: Db, messageId: string): Promise<MessageRef | null> {
+  const [row] = await db
+    .select({
+      id: messages.id,
+      channelId: messages.channelId,
+      conversationId: messages.conversationId,
+      authorId: messages.authorId,
+      sequence: messages.sequence,
+      deleted: sql<boolean>`${messages.deletedAt} IS NOT NULL`,
+    })
+    .from(messages)
+    .where(eq(messages.id, messageId))
+    .limit(1);
+  if (!row) return null;
+  const target: Target = row.channelId
+    ? { kind: "channel", id: row.channelId }
+    : { kind: "conversation", id: row.conversationId as string };
+  return {
+    id: row.id,
+    target,
+    authorId: row.authorId,
+    sequence: row.sequence,
+    deleted: row.deleted,
+  };
+}

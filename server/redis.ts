@@ -1,0 +1,34 @@
+/**
+ * Redis connections, when REDIS_URL is set: one for commands (rate limits,
+ * presence) and one per subscriber role for pub/sub, which takes a
+ * connection over. Unset, callers fall back to in-process state.
+ */
+import { Redis } from "ioredis";
+import { env } from "./env";
+import { processSingleton } from "./singleton";
+
+function open(role: string): Redis {
+  const url = env().REDIS_URL as string;
+  const client = new Redis(url, {
+    connectionName: `sequent-${role}`,
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: true,
+  });
+  client.on("error", (error) => console.error(`redis (${role}):`, error.message));
+  return client;
+}
+
+export function redisEnabled(): boolean {
+  return Boolean(env().REDIS_URL);
+}
+
+/** The command connection, or undefined when REDIS_URL is unset. */
+export function redis(): Redis | undefined {
+  if (!redisEnabled()) return undefined;
+  return processSingleton("redis:commands", () => open("commands"));
+}
+
+/** A new dedicated connection (pub/sub needs its own). */
+export function newRedisConnection(role: string): Redis {
+  return open(role);
+}

@@ -1,0 +1,20 @@
+import { router } from "@/server/trpc";
+import { authRouter } from "./auth";
+import { channelRouter } from "./channel";
+import { conversationRouter } from "./conversation";
+import { messageRouter } from "./message";
+import { tokenRouter } from "./token";
+import { userRouter } from "./user";
+import { workspaceRouter } from "./workspace";
+
+export const appRouter = router({
+  auth: authRouter,
+  user: userRouter,
+  token: tokenRouter,
+  workspace: workspaceRouter,
+  channel: channelRouter,
+  conversation: conversationRouter,
+  message: messageRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { listConversations, openConversation } from "@/server/conversations/service";
+import { expected, ZConversationListItemSchema, ZIdSchema } from "@/server/schemas";
+import { router, workspaceProcedure } from "@/server/trpc";
+
+export const conversationRouter = router({
+  /** The same set of people always gets the same conversation. */
+  open: workspaceProcedure
+    .input(
+      z.object({
+        userIds: z
+          .array(ZIdSchema("user"), expected("a list of user ids"))
+          .min(1, "must name at least one person")
+          .max(10, "may name at most 9 people besides you"),
+      }),
+    )
+    .output(z.object({ id: z.string(), created: z.boolean() }))
+    .mutation(({ ctx, input }) =>
+      openConversation(ctx.db, ctx.user.id, ctx.workspace.workspaceId, input.userIds),
+    ),
+
+  list: workspaceProcedure
+    .output(z.array(ZConversationListItemSchema))
+    .query(({ ctx }) => listConversations(ctx.db, ctx.user.id, ctx.workspace.workspaceId)),
+});

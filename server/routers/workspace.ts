@@ -1,0 +1,164 @@
+import { z } from "zod";
+import {
+  expected,
+  ZEmailSchema,
+  ZIdSchema,
+  ZLineSchema,
+  ZWorkspaceRoleSchema,
+} from "@/server/schemas";
+import {
+  protectedProcedure,
+  router,
+  workspaceAdminProcedure,
+  workspaceProcedure,
+} from "@/server/trpc";
+import {
+  addMemberByEmail,
+  createInvite,
+  createWorkspace,
+  describeInvite,
+  getWorkspace,
+  joinWorkspace,
+  listInvites,
+  listMembers,
+  listWorkspaces,
+  removeMember,
+  revokeInvite,
+  setRole,
+} from "@/server/workspaces/service";
+
+const ZInviteCodeSchema = z
+  .string(expected("text"))
+  .trim()
+  .min(1, "must not be empty")
+  .max(64, "is too long");
+const ZRole = z.enum(["owner", "admin", "member"]);
+
+export const workspaceRouter = router({
+  create: protectedProcedure
+    .input(z.object({ name: ZLineSchema(1, 80) }))
+    .output(z.object({ id: z.string(), slug: z.string(), generalChannelId: z.string() }))
+    .mutation(({ ctx, input }) => createWorkspace(ctx.db, ctx.user.id, input.name)),
+
+  list: protectedProcedure
+    .output(z.array(z.object({ id: z.string(), name: z.string(), slug: z.string(), role: ZRole })))
+    .query(({ ctx }) => listWorkspaces(ctx.db, ctx.user.id)),
+
+  get: workspaceProcedure
+    .output(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        slug: z.string(),
+        createdAt: z.string(),
+        memberCount: z.number(),
+        generalChannelId: z.string().nullable(),
+        role: ZRole,
+      }),
+    )
+    .query(({ ctx }) => getWorkspace(ctx.db, ctx.workspace)),
+
+  /** Any member may invite; links expire (default 7 days) and may have a use limit. */
+  createInvite: workspaceProcedure
+    .input(
+      z.object({
+        expiresInHours: z
+          .number()
+          .int()
+          .min(1, "must be at least 1")
+          .max(720, "must be at most 720 (30 days)")
+          .default(168),
+        maxUses: z
+          .number()
+          .int()
+          .min(1, "must be at least 1")
+          .max(10_000, "must be at most 10000")
+          .nullable()
+          .default(null),
+      }),
+    )
+    .output(
+      z.object({
+        id: z.string(),
+        code: z.string(),
+        expiresAt: z.string(),
+        maxUses: z.number().nullable(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      createInvite(ctx.db, ctx.workspace.workspaceId, ctx.user.id, {
+        expiresInHours: input.expiresInHours,
+        maxUses: input.maxUses,
+      }),
+    ),
+
+  listInvites: workspaceAdminProcedure
+    .output(
+      z.array(
+        z.object({
+          id: z.string(),
+          code: z.string(),
+          createdBy: z.object({ id: z.string(), name: z.string() }).nullable(),
+          createdAt: z.string(),
+          expiresAt: z.string(),
+          maxUses: z.number().nullable(),
+          uses: z.number(),
+          revokedAt: z.string().nullable(),
+        }),
+      ),
+    )
+    .query(({ ctx }) => listInvites(ctx.db, ctx.workspace.workspaceId)),
+
+  revokeInvite: workspaceAdminProcedure
+    .input(z.object({ inviteId: ZIdSchema("invite") }))
+    .output(z.object({ id: z.string() }))
+    .mutation(({ ctx, input }) => revokeInvite(ctx.db, ctx.workspace.workspaceId, input.inviteId)),
+
+  /** What an invite leads to, shown before joining. */
+  inviteInfo: protectedProcedure
+    .input(z.object({ code: ZInviteCodeSchema }))
+    .output(z.object({ workspaceName: z.string(), usable: z.boolean() }))
+    .query(({ ctx, input }) => describeInvite(ctx.db, input.code)),
+
+  join: protectedProcedure
+    .input(z.object({ code: ZInviteCodeSchema }))
+    .output(z.object({ workspaceId: z.string() }))
+    .mutation(({ ctx, input }) => joinWorkspace(ctx.db, ctx.user.id, input.code)),
+
+  members: workspaceProcedure
+    .output(
+      z.array(
+        z.object({
+          userId: z.string(),
+          name: z.string(),
+          email: z.string(),
+          role: ZRole,
+          joinedAt: z.string(),
+        }),
+      ),
+    )
+    .query(({ ctx }) => listMembers(ctx.db, ctx.workspace.workspaceId)),
+
+  addMember: workspaceAdminProcedure
+    .input(z.object({ email: ZEmailSchema }))
+    .output(z.object({ userId: z.string(), added: z.boolean() }))
+    .mutation(({ ctx, input }) => addMemberByEmail(ctx.db, ctx.workspace.workspaceId, input.email)),
+
+  setRole: workspaceAdminProcedure
+    .input(z.object({ userId: ZIdSchema("user"), role: ZWorkspaceRoleSchema }))
+    .output(z.object({ userId: z.string(), role: ZRole }))
+    .mutation(({ ctx, input }) => setRole(ctx.db, ctx.workspace, input.userId, input.role)),
+
+  removeMember: workspaceAdminProcedure
+    .input(z.object({ userId: ZIdSchema("user") }))
+    .output(z.object({ userId: z.string() }))
+    .mutation(({ ctx, input }) =>
+      removeMember(ctx.db, { ...ctx.workspace, userId: ctx.user.id }, input.userId),
+    ),
+
+  leave: workspaceProcedure
+    .output(z.object({ userId: z.string() }))
+    .mutation(({ ctx }) =>
+      removeMember(ctx.db, { ...ctx.workspace, userId: ctx.user.id }, ctx.user.id),
+    ),
+});

@@ -1,0 +1,139 @@
+/**
+ * Zod schemas shared by the routers: `Z…Schema` for inputs and outputs, `T…`
+ * for their types. Inputs say what is wrong in words a person can act on.
+ */
+import { z } from "zod";
+
+// C0 and C1 controls except tab, line feed and carriage return; also bidi overrides.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const codePoints = (value: string) => [...value].length;
+
+/** The error for a value of the wrong type: "is required" when missing, else "must be …". */
+export const expected = (what: string) => ({
+  error: (issue: { input?: unknown }) =>
+    issue.input === undefined ? "is required" : `must be ${what}`,
+});
+
+/** Trimmed single-line text without control characters, `min`..`max` characters. */
+export const ZLineSchema = (min: number, max: number) =>
+  z
+    .string(expected("text"))
+    .transform((value) => value.trim())
+    .refine(
+      (value) => !CONTROL.test(value) && !/[\r\n]/.test(value),
+      "must not contain control characters or line breaks",
+    )
+    .refine(
+      (value) => codePoints(value) >= min,
+      min === 1 ? "must not be empty" : `must be at least ${min} characters`,
+    )
+    .refine((value) => codePoints(value) <= max, `must be at most ${max} characters`);
+
+export const ZIdSchema = (what: string) => z.uuid(expected(`a valid ${what} id (a UUID)`));
+
+export const ZMessageBodySchema = z
+  .string(expected("text"))
+  .transform((value) => value.replace(/\r\n?/g, "\n").trim())
+  .refine((value) => value.length > 0, "must not be empty or only whitespace")
+  .refine((value) => codePoints(value) <= 4000, "must be at most 4000 characters")
+  .refine((value) => !CONTROL.test(value), "must not contain control characters");
+
+export const ZEmailSchema = z
+  .string(expected("text"))
+  .trim()
+  .max(320, "must be at most 320 characters")
+  .pipe(z.email({ error: "must be a valid email address" }))
+  .transform((value) => value.toLowerCase());
+
+export const ZPasswordSchema = z
+  .string(expected("text"))
+  .min(10, "must be at least 10 characters")
+  .max(256, "must be at most 256 characters");
+
+export const ZChannelNameSchema = z
+  .string(expected("text"))
+  .trim()
+  .min(1, "must not be empty")
+  .max(80, "must be at most 80 characters")
+  .regex(/^[a-z0-9_-]+$/, "may use only lowercase letters, digits, - and _");
+
+export const ZTopicSchema = ZLineSchema(0, 250);
+
+const PICTOGRAPH = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u;
+const EMOJI_ONLY =
+  /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\p{Emoji_Modifier}|\p{Regional_Indicator}|\u200d|\ufe0f|\u20e3)+$/u;
+export const ZEmojiSchema = z
+  .string(expected("text"))
+  .trim()
+  .refine((value) => codePoints(value) >= 1 && codePoints(value) <= 16, "must be a single emoji")
+  .refine((value) => EMOJI_ONLY.test(value) && PICTOGRAPH.test(value), "must be an emoji, e.g. 👍");
+
+export const ZSequenceSchema = z
+  .number(expected("a number"))
+  .int("must be a whole number")
+  .min(0, "must not be negative")
+  .max(2_147_483_647, "is too large");
+
+export const ZWorkspaceRoleSchema = z.enum(
+  ["owner", "admin", "member"],
+  expected('"owner", "admin" or "member"'),
+);
+
+// Outputs
+
+const iso = z.string();
+
+export const ZReactionSchema = z.object({
+  emoji: z.string(),
+  count: z.number(),
+  userIds: z.array(z.string()),
+});
+
+export const ZMessageSchema = z.object({
+  id: z.string(),
+  channelId: z.string().nullable(),
+  conversationId: z.string().nullable(),
+  sequence: z.number(),
+  revision: z.number(),
+  author: z.object({ id: z.string(), name: z.string() }),
+  body: z.string(),
+  clientMessageId: z.string(),
+  parentId: z.string().nullable(),
+  createdAt: iso,
+  editedAt: iso.nullable(),
+  deletedAt: iso.nullable(),
+  reactions: z.array(ZReactionSchema),
+});
+export type TMessage = z.infer<typeof ZMessageSchema>;
+
+export const ZChannelListItemSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  topic: z.string(),
+  isPrivate: z.boolean(),
+  archivedAt: iso.nullable(),
+  isMember: z.boolean(),
+  role: z.enum(["admin", "member"]).nullable(),
+  lastSequence: z.number(),
+  lastReadSequence: z.number().nullable(),
+  unreadCount: z.number(),
+  mentionCount: z.number(),
+});
+export type TChannelListItem = z.infer<typeof ZChannelListItemSchema>;
+
+export const ZConversationListItemSchema = z.object({
+  id: z.string(),
+  members: z.array(z.object({ id: z.string(), name: z.string() })),
+  lastSequence: z.number(),
+  lastReadSequence: z.number(),
+  unreadCount: z.number(),
+  mentionCount: z.number(),
+  lastMessageAt: iso.nullable(),
+});
+export type TConversationListItem = z.infer<typeof ZConversationListItemSchema>;
+
+export const ZReadStateSchema = z.object({
+  lastReadSequence: z.number(),
+  unreadCount: z.number(),
+  mentionCount: z.number(),
+});

@@ -1,0 +1,254 @@
+/**
+ * tRPC: the one `initTRPC`, the request context, the error formatter and the
+ * procedure tiers. Each membership tier reads its id from the input, loads
+ * the membership (server/access.ts), throws NOT_FOUND or FORBIDDEN, and puts
+ * what it loaded in the context, so procedure bodies never check access.
+ *
+ *   publicProcedure
+ *   └ protectedProcedure             signed in (session cookie or API token)
+ *     ├ workspaceProcedure           { workspaceId }: a member
+ *     │ └ workspaceAdminProcedure    … an owner or admin
+ *     ├ channelVisibleProcedure      { channelId }: may see it (public, or a member)
+ *     │ ├ channelProcedure           … and a member
+ *     │ └ channelAdminProcedure      … channel admin or workspace owner/admin
+ *     ├ conversationProcedure        { conversationId }: a member
+ *     ├ targetProcedure              { channelId } or { conversationId }: a member
+ *     │ └ targetWriteProcedure       … and not archived
+ *     └ messageProcedure             { messageId }: a member of its target
+ *       ├ messageWriteProcedure      … target writable
+ *       ├ messageAuthorProcedure     … its author, target writable
+ *       └ messageModeratorProcedure  … its author or a moderator, target writable
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import {
+  type ChannelAccess,
+  canModerate,
+  isWorkspaceAdmin,
+  loadChannelAccess,
+  loadConversationAccess,
+  loadMessageRef,
+  loadTargetAccess,
+  loadWorkspaceAccess,
+  type MessageRef,
+  type TargetAccess,
+} from "./access";
+import type { SessionUser } from "./auth/users";
+import { AppError } from "./errors";
+import type { Target } from "./messages/types";
+
+export type Authentication = { kind: "session" } | { kind: "token"; tokenId: string };
+
+export interface Context {
+  db: Db;
+  user: SessionUser | null;
+  authentication: Authentication | null;
+  /** Why a presented credential was refused (e.g. a revoked token). */
+  authProblem?: string;
+  headers: Headers;
+  /** Where procedures may set response headers (HTTP only). */
+  resHeaders?: Headers;
+}
+
+export function createContextInner(context: Partial<Context> & { db: Db }): Context {
+  return { user: null, authentication: null, headers: new Headers(), ...context };
+}
+
+interface ZodLikeError {
+  issues: { path: PropertyKey[]; message: string }[];
+}
+const isZodError = (error: unknown): error is ZodLikeError =>
+  Array.isArray((error as ZodLikeError | undefined)?.issues);
+
+/** `{ "body": ["Too long"] }`, with nested paths dotted. */
+function fieldErrors(error: ZodLikeError) {
+  const fields: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.map(String).join(".") || "input";
+    (fields[key] ??= []).push(issue.message);
+  }
+  return fields;
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const zodError =
+      error.code === "BAD_REQUEST" && isZodError(error.cause) ? error.cause : undefined;
+    const fields = zodError ? fieldErrors(zodError) : null;
+    const retryAfterSeconds =
+      error.cause instanceof AppError ? error.cause.retryAfterSeconds : undefined;
+    return {
+      ...shape,
+      message: fields
+        ? Object.entries(fields)
+            .map(([field, messages]) => `${field}: ${messages.join("; ")}`)
+            .join("\n")
+        : shape.message,
+      data: { ...shape.data, fieldErrors: fields, retryAfterSeconds: retryAfterSeconds ?? null },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const mergeRouters = t.mergeRouters;
+
+/** Domain code throws AppError; this gives it its tRPC code and keeps its message. */
+const appErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(appErrors);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user || !ctx.authentication) {
+    throw new TRPCError({
+      code: "UNAUTHORIZED",
+      message: ctx.authProblem ?? "Sign in or send an API token to do this.",
+    });
+  }
+  return next({ ctx: { user: ctx.user, authentication: ctx.authentication } });
+});
+
+const id = (what: string) => z.uuid({ error: `must be a valid ${what} id (a UUID)` });
+
+function notFound(what: string): never {
+  throw new TRPCError({ code: "NOT_FOUND", message: `${what} not found.` });
+}
+
+export const workspaceProcedure = protectedProcedure
+  .input(z.object({ workspaceId: id("workspace") }))
+  .use(async ({ ctx, input, next }) => {
+    const workspace = await loadWorkspaceAccess(ctx.db, ctx.user.id, input.workspaceId);
+    if (!workspace) notFound("Workspace");
+    return next({ ctx: { workspace } });
+  });
+
+export const workspaceAdminProcedure = workspaceProcedure.use(({ ctx, next }) => {
+  if (!isWorkspaceAdmin(ctx.workspace.role)) {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "Only workspace owners and admins can do this.",
+    });
+  }
+  return next();
+});
+
+export const channelVisibleProcedure = protectedProcedure
+  .input(z.object({ channelId: id("channel") }))
+  .use(async ({ ctx, input, next }) => {
+    const channel = await loadChannelAccess(ctx.db, ctx.user.id, input.channelId);
+    if (!channel) notFound("Channel");
+    return next({ ctx: { channel } });
+  });
+
+function requireChannelMember(channel: ChannelAccess) {
+  if (!channel.membership) {
+    throw new TRPCError({ code: "FORBIDDEN", message: `Join #${channel.name} to do this.` });
+  }
+  return { ...channel, membership: channel.membership };
+}
+
+export const channelProcedure = channelVisibleProcedure.use(({ ctx, next }) =>
+  next({ ctx: { channel: requireChannelMember(ctx.channel) } }),
+);
+
+export const channelAdminProcedure = channelVisibleProcedure.use(({ ctx, next }) => {
+  if (ctx.channel.membership?.role !== "admin" && !isWorkspaceAdmin(ctx.channel.workspaceRole)) {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: `Only admins of #${ctx.channel.name} and workspace owners and admins can do this.`,
+    });
+  }
+  return next();
+});
+
+export const conversationProcedure = protectedProcedure
+  .input(z.object({ conversationId: id("conversation") }))
+  .use(async ({ ctx, input, next }) => {
+    const conversation = await loadConversationAccess(ctx.db, ctx.user.id, input.conversationId);
+    if (!conversation) notFound("Conversation");
+    return next({ ctx: { conversation } });
+  });
+
+/** Input naming exactly one channel or conversation. */
+export const targetInput = z
+  .object({ channelId: id("channel").optional(), conversationId: id("conversation").optional() })
+  .refine((value) => (value.channelId === undefined) !== (value.conversationId === undefined), {
+    message: "give exactly one of channelId and conversationId",
+    path: ["channelId"],
+  });
+
+export function targetFromInput(input: { channelId?: string; conversationId?: string }): Target {
+  return input.channelId
+    ? { kind: "channel", id: input.channelId }
+    : { kind: "conversation", id: input.conversationId as string };
+}
+
+async function requireTargetMember(db: Db, userId: string, target: Target): Promise<TargetAccess> {
+  const access = await loadTargetAccess(db, userId, target);
+  if (!access) notFound(target.kind === "channel" ? "Channel" : "Conversation");
+  if (access.kind === "channel") return requireChannelMember(access);
+  return access;
+}
+
+function requireWritable(access: TargetAccess) {
+  if (access.archived) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "This channel is archived and read-only." });
+  }
+}
+
+export const targetProcedure = protectedProcedure
+  .input(targetInput)
+  .use(async ({ ctx, input, next }) => {
+    const target = await requireTargetMember(ctx.db, ctx.user.id, targetFromInput(input));
+    return next({ ctx: { target } });
+  });
+
+export const targetWriteProcedure = targetProcedure.use(({ ctx, next }) => {
+  requireWritable(ctx.target);
+  return next();
+});
+
+export const messageProcedure = protectedProcedure
+  .input(z.object({ messageId: id("message") }))
+  .use(async ({ ctx, input, next }) => {
+    const message: MessageRef | null = await loadMessageRef(ctx.db, input.messageId);
+    if (!message) notFound("Message");
+    // A message in a place you cannot see is, to you, a message that does not exist.
+    const access = await loadTargetAccess(ctx.db, ctx.user.id, message.target);
+    if (!access) notFound("Message");
+    return next({
+      ctx: { message, target: access.kind === "channel" ? requireChannelMember(access) : access },
+    });
+  });
+
+export const messageWriteProcedure = messageProcedure.use(({ ctx, next }) => {
+  requireWritable(ctx.target);
+  return next();
+});
+
+export const messageAuthorProcedure = messageProcedure.use(({ ctx, next }) => {
+  if (ctx.message.authorId !== ctx.user.id) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Only the author can edit a message." });
+  }
+  requireWritable(ctx.target);
+  return next();
+});
+
+export const messageModeratorProcedure = messageProcedure.use(({ ctx, next }) => {
+  if (ctx.message.authorId !== ctx.user.id && !canModerate(ctx.target)) {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "Only the author, channel admins and workspace admins can delete a message.",
+    });
+  }
+  requireWritable(ctx.target);
+  return next();
+});
