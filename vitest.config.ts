@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // next-auth imports "next/server" without an extension, which Node's ESM
+    // loader cannot resolve; letting Vite process it resolves the import.
+    server: { deps: { inline: ["next-auth"] } },
   },
 });

@@ -50,8 +50,46 @@ export function sourceHash(): string {
   return hash.digest("hex");
 }
 
+const lockDir = path.join(root, ".next-build.lock");
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `fn` holding a lock, so concurrent test workers and scripts never build at once. */
+function withBuildLock<T>(fn: () => T): T {
+  for (;;) {
+    try {
+      fs.mkdirSync(lockDir);
+      fs.writeFileSync(path.join(lockDir, "pid"), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number(
+        fs.readFileSync(path.join(lockDir, "pid"), { encoding: "utf8", flag: "a+" }),
+      );
+      if (holder && !pidAlive(holder)) fs.rmSync(lockDir, { recursive: true, force: true });
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
 /** Builds unless the existing build was made from exactly these sources. Returns whether it built. */
 export function ensureProductionBuild(): boolean {
+  return withBuildLock(buildIfStale);
+}
+
+function buildIfStale(): boolean {
   const wanted = sourceHash();
   const hasBuild = fs.existsSync(path.join(buildDir, "BUILD_ID"));
   if (hasBuild && fs.existsSync(hashFile) && fs.readFileSync(hashFile, "utf8") === wanted)

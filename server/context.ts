@@ -3,18 +3,22 @@
  * `Authorization: Bearer <token>` API token or, without one, from the
  * next-auth session cookie.
  */
-import { getDb } from "@/db/client";
+import type { Session } from "next-auth";
+import { type Db, getDb } from "@/db/client";
 import { auth } from "./auth/config";
 import { userForToken } from "./auth/tokens";
 import { type Context, createContextInner } from "./trpc";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
+/** `db` and `session` default to the process's database and the next-auth cookie; tests pass their own. */
 export async function createRequestContext(
   headers: Headers,
   resHeaders?: Headers,
+  db?: Db,
+  session: () => Promise<Session | null> = auth,
 ): Promise<Context> {
-  const db = await getDb();
+  db ??= await getDb();
   const authorization = headers.get("authorization");
   if (authorization) {
     const token = BEARER.exec(authorization)?.[1];
@@ -50,8 +54,7 @@ export async function createRequestContext(
       authentication: { kind: "token", tokenId: lookup.tokenId },
     });
   }
-  const session = await auth();
-  const user = session?.user;
+  const user = (await session())?.user;
   if (!user?.id) return createContextInner({ db, headers, resHeaders });
   return createContextInner({
     db,
