@@ -66,10 +66,10 @@ export function hit(key: string, limit: Limit): Promise<Verdict> {
   return count(key, limit, 1);
 }
 
-/** Whether `key` is over its limit, without counting anything. */
+/** Whether one more event for `key` would be within its limit, without counting anything. */
 export function peek(key: string, limit: Limit): Promise<Verdict> {
   if (env().RATE_LIMITS === "off") return Promise.resolve({ ok: true, retryAfterSeconds: 0 });
-  return count(key, limit, 0);
+  return count(key, { ...limit, count: limit.count - 1 }, 0);
 }
 
 export function tooManyRequests(what: string, verdict: Verdict): AppError {

@@ -74,6 +74,15 @@ export const ZSequenceSchema = z
   .min(0, "must not be negative")
   .max(2_147_483_647, "is too large");
 
+/** A stream position as sent back in lastEventId: a whole number, as a string or a number. */
+export const ZPositionSchema = z
+  .union([z.string(), z.number()], expected("a position (a whole number)"))
+  .transform((value) => Number(value))
+  .refine(
+    (value) => Number.isSafeInteger(value) && value >= 0,
+    "must be a position (a whole number)",
+  );
+
 export const ZWorkspaceRoleSchema = z.enum(
   ["owner", "admin", "member"],
   expected('"owner", "admin" or "member"'),

@@ -106,10 +106,10 @@ async function buildConfig(): Promise<NextAuthConfig> {
       },
     },
     logger: {
-      // Wrong passwords are normal traffic, not server faults.
+      // Wrong passwords and stale forms are normal traffic, not server faults.
       error(error) {
-        if ((error as { type?: string }).type !== "CredentialsSignin")
-          console.error("[auth]", error);
+        const type = (error as { type?: string }).type;
+        if (type !== "CredentialsSignin" && type !== "MissingCSRF") console.error("[auth]", error);
       },
     },
   };

@@ -111,7 +111,7 @@ export async function getChannel(db: Db, userId: string, access: ChannelAccess) 
   const [extra] = await db
     .select({
       createdAt: channels.createdAt,
-      memberCount: sql<number>`(select count(*)::int from ${channelMembers} where ${channelMembers.channelId} = ${channels.id})`,
+      memberCount: sql<number>`(select count(*)::int from channel_members cm where cm.channel_id = channels.id)`,
     })
     .from(channels)
     .where(eq(channels.id, access.id));

@@ -259,6 +259,23 @@ describe.each(drivers)("the send path through the %s driver", (driver) => {
     expect(await sequencesOf(b)).toEqual([1]);
   });
 
+  it("refuses a clientMessageId reused for another target, without storing anything", async () => {
+    const a: Target = {
+      kind: "channel",
+      id: (await insertChannel(db, workspaceId, [author.id])).id,
+    };
+    const b: Target = {
+      kind: "channel",
+      id: (await insertChannel(db, workspaceId, [author.id])).id,
+    };
+    const clientMessageId = randomUUID();
+    await sendMessage(db, { authorId: author.id, target: a, body: "first", clientMessageId });
+    await expect(
+      sendMessage(db, { authorId: author.id, target: b, body: "elsewhere", clientMessageId }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(await sequencesOf(b)).toEqual([]);
+  });
+
   it("refuses new messages in an archived channel and changes nothing", async () => {
     const channel = await insertChannel(db, workspaceId, [author.id]);
     await db.update(channels).set({ archivedAt: new Date() }).where(eq(channels.id, channel.id));

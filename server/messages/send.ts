@@ -297,7 +297,20 @@ export async function sendMessages(db: Db, inputs: SendInput[]): Promise<SendRes
       );
       for (const message of stored) {
         const index = owners.get(sendKey(message.author.id, message.clientMessageId));
-        if (index !== undefined) results[index] = { ok: true, created: false, message };
+        if (index === undefined) continue;
+        const wanted = (inputs[index] as SendInput).target;
+        const storedIn = message.channelId ?? message.conversationId;
+        // A replay must name the same place; reusing an id elsewhere is a client bug, not a retry.
+        results[index] =
+          storedIn === wanted.id
+            ? { ok: true, created: false, message }
+            : {
+                ok: false,
+                error: new AppError(
+                  "CONFLICT",
+                  "clientMessageId: already used for one of your messages in another channel or conversation.",
+                ),
+              };
       }
       pending = pending.filter((index) => results[index] === undefined);
     }

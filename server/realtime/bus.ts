@@ -65,5 +65,17 @@ export function bus(): Bus {
 export const topics = {
   target: (kind: "channel" | "conversation", id: string) => `${kind}:${id}`,
   user: (userId: string) => `user:${userId}`,
+  token: (tokenId: string) => `token:${tokenId}`,
+  typing: (kind: "channel" | "conversation", id: string) => `typing:${kind}:${id}`,
   workspace: (workspaceId: string) => `workspace:${workspaceId}`,
 };
+
+/** Tells a user's open streams to re-check their access now (after a removal, say). */
+export function announceAccessChange(userId: string, reason: string) {
+  bus().publish(topics.user(userId), { type: "access.changed", reason });
+}
+
+/** Tells the streams authenticated with a token that it was revoked. */
+export function announceTokenRevoked(tokenId: string) {
+  bus().publish(topics.token(tokenId), { type: "access.changed", reason: "token revoked" });
+}

@@ -24,3 +24,25 @@ export interface MessageEvent {
   actorId: string;
   at: string;
 }
+
+/** Sent after a (re)connect's replay: everything up to `position` has been delivered. */
+export interface SyncEvent {
+  type: "sync";
+  position: number;
+  /** The client's lastEventId was ahead of the server (restored database): reload from scratch. */
+  reset: boolean;
+}
+
+/** The last event of a stream the server ends for good (no reconnect will help). */
+export interface ClosedEvent {
+  type: "stream.closed";
+  reason: string;
+}
+
+export type TargetStreamEvent = MessageEvent | SyncEvent | ClosedEvent;
+
+/** Published on `user:<id>` / `token:<id>` when someone's access may have shrunk. */
+export interface AccessChange {
+  type: "access.changed";
+  reason: string;
+}

@@ -9,6 +9,7 @@ import {
   setArchived,
   updateChannel,
 } from "@/server/channels/service";
+import { announceAccessChange } from "@/server/realtime/bus";
 import {
   expected,
   ZChannelListItemSchema,
@@ -68,9 +69,11 @@ export const channelRouter = router({
     .output(ZMembershipSchema.extend({ added: z.boolean() }))
     .mutation(({ ctx }) => addChannelMember(ctx.db, ctx.channel, ctx.user.id)),
 
-  leave: channelProcedure
-    .output(ZMembershipSchema)
-    .mutation(({ ctx }) => removeChannelMember(ctx.db, ctx.channel.id, ctx.user.id)),
+  leave: channelProcedure.output(ZMembershipSchema).mutation(async ({ ctx }) => {
+    const result = await removeChannelMember(ctx.db, ctx.channel.id, ctx.user.id);
+    announceAccessChange(ctx.user.id, "left a channel");
+    return result;
+  }),
 
   /** Any member may bring in another workspace member. */
   addMember: channelProcedure
@@ -81,7 +84,11 @@ export const channelRouter = router({
   removeMember: channelAdminProcedure
     .input(z.object({ userId: ZIdSchema("user") }))
     .output(ZMembershipSchema)
-    .mutation(({ ctx, input }) => removeChannelMember(ctx.db, ctx.channel.id, input.userId)),
+    .mutation(async ({ ctx, input }) => {
+      const result = await removeChannelMember(ctx.db, ctx.channel.id, input.userId);
+      announceAccessChange(input.userId, "removed from a channel");
+      return result;
+    }),
 
   update: channelAdminProcedure
     .input(z.object({ name: ZChannelNameSchema.optional(), topic: ZTopicSchema.optional() }))

@@ -1,3 +1,4 @@
+import { tracked } from "@trpc/server";
 import { z } from "zod";
 import {
   deleteMessage,
@@ -7,12 +8,14 @@ import {
   setReaction,
 } from "@/server/messages/changes";
 import { postMessage, publishMessageEvent } from "@/server/messages/service";
+import { followTarget } from "@/server/realtime/streams";
 import {
   expected,
   ZEmojiSchema,
   ZIdSchema,
   ZMessageBodySchema,
   ZMessageSchema,
+  ZPositionSchema,
   ZReadStateSchema,
   ZSequenceSchema,
 } from "@/server/schemas";
@@ -104,6 +107,26 @@ export const messageRouter = router({
       );
       publishMessageEvent(event);
       return message;
+    }),
+
+  /**
+   * Every change of a channel or conversation after `lastEventId` (a
+   * position), exactly once and in order, then live ones; each event is
+   * tracked with its position so reconnects resume where they left off.
+   */
+  onEvent: targetProcedure
+    .input(z.object({ lastEventId: ZPositionSchema.nullish() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      const identity = { db: ctx.db, userId: ctx.user.id, authentication: ctx.authentication };
+      const target = { kind: ctx.target.kind, id: ctx.target.id } as const;
+      for await (const { position, event } of followTarget(
+        identity,
+        target,
+        input.lastEventId ?? null,
+        signal,
+      )) {
+        yield tracked(String(position), event);
+      }
     }),
 
   /** Moves my read position forward (never back, never past the latest message). */

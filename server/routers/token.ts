@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { createToken, listTokens, revokeToken } from "@/server/auth/tokens";
+import { announceTokenRevoked } from "@/server/realtime/bus";
 import { ZIdSchema, ZLineSchema } from "@/server/schemas";
 import { protectedProcedure, router } from "@/server/trpc";
 
@@ -28,5 +29,9 @@ export const tokenRouter = router({
   revoke: protectedProcedure
     .input(z.object({ tokenId: ZIdSchema("token") }))
     .output(z.object({ id: z.string() }))
-    .mutation(({ ctx, input }) => revokeToken(ctx.db, ctx.user.id, input.tokenId)),
+    .mutation(async ({ ctx, input }) => {
+      const result = await revokeToken(ctx.db, ctx.user.id, input.tokenId);
+      announceTokenRevoked(result.id);
+      return result;
+    }),
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { announceAccessChange } from "@/server/realtime/bus";
 import {
   expected,
   ZEmailSchema,
@@ -31,7 +32,9 @@ const ZInviteCodeSchema = z
   .string(expected("text"))
   .trim()
   .min(1, "must not be empty")
-  .max(64, "is too long");
+  .max(64, "is too long")
+  // PostgreSQL rejects a NUL in text outright (a 500); no code has control characters.
+  .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
 const ZRole = z.enum(["owner", "admin", "member"]);
 
 export const workspaceRouter = router({
@@ -152,13 +155,23 @@ export const workspaceRouter = router({
   removeMember: workspaceAdminProcedure
     .input(z.object({ userId: ZIdSchema("user") }))
     .output(z.object({ userId: z.string() }))
-    .mutation(({ ctx, input }) =>
-      removeMember(ctx.db, { ...ctx.workspace, userId: ctx.user.id }, input.userId),
-    ),
+    .mutation(async ({ ctx, input }) => {
+      const result = await removeMember(
+        ctx.db,
+        { ...ctx.workspace, userId: ctx.user.id },
+        input.userId,
+      );
+      announceAccessChange(input.userId, "removed from a workspace");
+      return result;
+    }),
 
-  leave: workspaceProcedure
-    .output(z.object({ userId: z.string() }))
-    .mutation(({ ctx }) =>
-      removeMember(ctx.db, { ...ctx.workspace, userId: ctx.user.id }, ctx.user.id),
-    ),
+  leave: workspaceProcedure.output(z.object({ userId: z.string() })).mutation(async ({ ctx }) => {
+    const result = await removeMember(
+      ctx.db,
+      { ...ctx.workspace, userId: ctx.user.id },
+      ctx.user.id,
+    );
+    announceAccessChange(ctx.user.id, "left a workspace");
+    return result;
+  }),
 });

@@ -18,6 +18,8 @@ export interface TestUser {
   name: string;
   /** Calls as this user through a session. */
   api: Caller;
+  /** Calls as this user, with an abort signal that ends its subscriptions. */
+  withSignal(signal: AbortSignal): Caller;
 }
 
 /** Calls with no credentials. */
@@ -25,21 +27,30 @@ export function anonymous(db: Db, headers = new Headers()): Caller {
   return createCaller(createContextInner({ db, headers }));
 }
 
-/** Calls as if the session cookie of `user` came with the request. */
+/**
+ * Calls as if the session cookie of `user` came with the request. A server-side
+ * caller's subscriptions end only through the signal given here.
+ */
 export function asUser(
   db: Db,
   user: { id: string; email: string; name: string },
-  headers = new Headers(),
+  options: { headers?: Headers; signal?: AbortSignal } = {},
 ): Caller {
-  return createCaller(
-    createContextInner({ db, headers, user, authentication: { kind: "session" } }),
-  );
+  const context = createContextInner({
+    db,
+    headers: options.headers ?? new Headers(),
+    user,
+    authentication: { kind: "session" },
+  });
+  return createCaller(context, { signal: options.signal });
 }
 
 /** Calls with `Authorization: Bearer <token>`, resolved exactly as over HTTP. */
-export async function withToken(db: Db, token: string): Promise<Caller> {
+export async function withToken(db: Db, token: string, signal?: AbortSignal): Promise<Caller> {
   const headers = new Headers({ authorization: `Bearer ${token}` });
-  return createCaller(await createRequestContext(headers, undefined, db, async () => null));
+  return createCaller(await createRequestContext(headers, undefined, db, async () => null), {
+    signal,
+  });
 }
 
 let counter = 0;
@@ -52,7 +63,7 @@ export async function newUser(db: Db, name = `Person ${++counter}`): Promise<Tes
     password: "correct horse battery staple",
   });
   const user = { id: userId, email, name };
-  return { ...user, api: asUser(db, user) };
+  return { ...user, api: asUser(db, user), withSignal: (signal) => asUser(db, user, { signal }) };
 }
 
 /** A workspace owned by `owner`, with `members` joined through an invite. */

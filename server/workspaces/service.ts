@@ -78,10 +78,12 @@ export async function getWorkspace(db: Db, access: WorkspaceAccess) {
       name: workspaces.name,
       slug: workspaces.slug,
       createdAt: workspaces.createdAt,
-      memberCount: sql<number>`(select count(*)::int from ${workspaceMembers} where ${workspaceMembers.workspaceId} = ${workspaces.id})`,
+      // Spelled out: Drizzle leaves columns unqualified in a one-table select,
+      // which inside a subquery would bind to the subquery's own table.
+      memberCount: sql<number>`(select count(*)::int from workspace_members wm where wm.workspace_id = workspaces.id)`,
       generalChannelId: sql<
         string | null
-      >`(select ${channels.id} from ${channels} where ${channels.workspaceId} = ${workspaces.id} and ${channels.name} = ${GENERAL_CHANNEL})`,
+      >`(select c.id from channels c where c.workspace_id = workspaces.id and c.name = ${GENERAL_CHANNEL})`,
     })
     .from(workspaces)
     .where(eq(workspaces.id, access.workspaceId));

@@ -1,0 +1,133 @@
+/**
+ * The event streams behind the subscriptions. `followTarget` yields every
+ * change of one channel or conversation after a position, exactly once and
+ * in order: it attaches to the shared feed first, replays (after, attach]
+ * from the feed's memory or PostgreSQL, then passes live events on. The
+ * stream ends with a reason when the subscriber loses access (removed from
+ * the channel or workspace, token revoked).
+ */
+import type { Db } from "@/db/client";
+import { loadTargetAccess } from "@/server/access";
+import { tokenIsActive } from "@/server/auth/tokens";
+import type { Target } from "@/server/messages/types";
+import type { Authentication } from "@/server/trpc";
+import { bus, topics } from "./bus";
+import type { AccessChange, MessageEvent, TargetStreamEvent } from "./events";
+import { feeds } from "./feed";
+import { AsyncQueue } from "./queue";
+
+const ACCESS_RECHECK_MS = 30_000;
+
+export interface StreamIdentity {
+  db: Db;
+  userId: string;
+  authentication: Authentication;
+}
+
+/** Why this identity may no longer follow `target`, or null while it may. */
+export async function accessLost(identity: StreamIdentity, target: Target): Promise<string | null> {
+  const { db, userId, authentication } = identity;
+  if (authentication.kind === "token" && !(await tokenIsActive(db, authentication.tokenId))) {
+    return "The API token of this stream was revoked.";
+  }
+  const access = await loadTargetAccess(db, userId, target);
+  if (!access || (access.kind === "channel" && !access.membership)) {
+    return target.kind === "channel"
+      ? "You are no longer a member of this channel."
+      : "You are no longer a member of this conversation.";
+  }
+  return null;
+}
+
+/**
+ * Calls `onLost` with a reason when the identity loses access: at once when
+ * an access change is announced for it, and on a slow timer as a safety net.
+ * Returns the function that stops watching.
+ */
+export function watchAccess(
+  identity: StreamIdentity,
+  check: () => Promise<string | null>,
+  onLost: (reason: string) => void,
+): () => void {
+  let stopped = false;
+  let checking = false;
+  const recheck = async () => {
+    if (stopped || checking) return;
+    checking = true;
+    try {
+      const reason = await check();
+      if (reason && !stopped) onLost(reason);
+    } catch {
+      // A failed check is retried on the next change or tick.
+    } finally {
+      checking = false;
+    }
+  };
+  const unsubscribers = [
+    bus().subscribe<AccessChange>(topics.user(identity.userId), () => void recheck()),
+  ];
+  if (identity.authentication.kind === "token") {
+    unsubscribers.push(
+      bus().subscribe(topics.token(identity.authentication.tokenId), () => void recheck()),
+    );
+  }
+  const timer = setInterval(() => void recheck(), ACCESS_RECHECK_MS);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+    for (const unsubscribe of unsubscribers) unsubscribe();
+  };
+}
+
+type Item = { kind: "event"; event: MessageEvent } | { kind: "closed"; reason: string };
+
+export async function* followTarget(
+  identity: StreamIdentity,
+  target: Target,
+  after: number | null,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<{ position: number; event: TargetStreamEvent }> {
+  const queue = new AsyncQueue<Item>();
+  const feed = feeds().get(identity.db, target);
+  const listener = (event: MessageEvent) => queue.push({ kind: "event", event });
+  const onAbort = () => queue.close();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const stopWatching = watchAccess(
+    identity,
+    () => accessLost(identity, target),
+    (reason) => queue.push({ kind: "closed", reason }),
+  );
+  try {
+    if (signal?.aborted) return;
+    const attachedAt = await feed.attach(listener);
+    let last = after ?? attachedAt;
+    const reset = last > attachedAt;
+    if (reset) last = attachedAt;
+    if (after !== null && !reset) {
+      for await (const page of feed.backlog(last, attachedAt)) {
+        for (const event of page) {
+          if (event.position !== last + 1) continue;
+          last = event.position;
+          yield { position: last, event };
+        }
+      }
+    }
+    yield { position: last, event: { type: "sync", position: last, reset } };
+    for (let item = await queue.next(); item; item = await queue.next()) {
+      if (item.kind === "closed") {
+        yield { position: last, event: { type: "stream.closed", reason: item.reason } };
+        return;
+      }
+      // The feed delivers in order from its attach position; the replay covered up to it.
+      if (item.event.position <= last) continue;
+      last = item.event.position;
+      yield { position: last, event: item.event };
+    }
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    stopWatching();
+    feed.detach(listener);
+    queue.close();
+  }
+}
