@@ -64,7 +64,9 @@ export class SendQueue {
         this.db,
         jobs.map((job) => job.input),
       );
-      jobs.forEach((job, index) => job.resolve(results[index] as SendResult));
+      jobs.forEach((job, index) => {
+        job.resolve(results[index] as SendResult);
+      });
     } catch (error) {
       if (jobs.length === 1) {
         jobs[0]?.reject(error);
