@@ -5,6 +5,7 @@
 import { z } from "zod";
 
 // C0 and C1 controls except tab, line feed and carriage return; also bidi overrides.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const codePoints = (value: string) => [...value].length;
 

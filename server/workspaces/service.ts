@@ -12,7 +12,7 @@ import {
   workspaces,
 } from "@/db/schema";
 import type { WorkspaceAccess } from "@/server/access";
-import { AppError, uniqueViolation } from "@/server/errors";
+import { AppError } from "@/server/errors";
 import { isoTime } from "@/server/messages/types";
 
 export const GENERAL_CHANNEL = "general";
