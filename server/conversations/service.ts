@@ -45,7 +45,7 @@ export async function openConversation(
       await tx
         .insert(conversationMembers)
         .values(members.map((member) => ({ conversationId: created.id, userId: member })));
-      return { id: created.id, created: true };
+      return { id: created.id, created: true, memberIds: members };
     }
     const [existing] = await tx
       .select({ id: conversations.id })
@@ -54,7 +54,7 @@ export async function openConversation(
         and(eq(conversations.workspaceId, workspaceId), eq(conversations.memberKey, memberKey)),
       );
     if (!existing) throw new Error("conversation vanished between conflict and read");
-    return { id: existing.id, created: false };
+    return { id: existing.id, created: false, memberIds: members };
   });
 }
 

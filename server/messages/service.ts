@@ -6,6 +6,7 @@ import { AppError } from "@/server/errors";
 import { enforce } from "@/server/ratelimit";
 import { bus, topics } from "@/server/realtime/bus";
 import type { MessageEvent } from "@/server/realtime/events";
+import { announceTyping } from "@/server/realtime/typing";
 import { sendQueue } from "./send-queue";
 import type { MessageView, Target } from "./types";
 
@@ -51,6 +52,9 @@ export async function postMessage(
     parentId: input.parentId ?? null,
   });
   if (!result.ok) throw result.error;
-  if (result.created) publishMessageEvent(createdEvent(result.message));
+  if (result.created) {
+    publishMessageEvent(createdEvent(result.message));
+    announceTyping(target, { userId: authorId, name: result.message.author.name }, false);
+  }
   return result.message;
 }

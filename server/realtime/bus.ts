@@ -4,62 +4,28 @@
  * Redis so subscribers on other instances hear it (server/realtime/redis-bus.ts).
  * PostgreSQL stays the truth: subscribers that miss a ring catch up from it.
  */
+
+import { redisEnabled } from "@/server/redis";
 import { processSingleton } from "@/server/singleton";
+import type { SidebarChange } from "./events";
+import { LocalBus } from "./local-bus";
+import { RedisBus } from "./redis-bus";
 
 export type Listener<T = unknown> = (payload: T) => void;
 
 export interface Bus {
   publish(topic: string, payload: unknown): void;
   subscribe<T>(topic: string, listener: Listener<T>): () => void;
+  /** Resolves once rings for `topic` from other instances reach this one. */
+  whenSubscribed(topic: string): Promise<void>;
   /** Listeners currently attached (for leak checks). */
   listenerCount(): number;
 }
 
-/** Delivers to listeners in this process. */
-export class LocalBus implements Bus {
-  private readonly topics = new Map<string, Set<Listener>>();
-  /** Called when a topic gets its first listener or loses its last one. */
-  onTopicChange?: (topic: string, active: boolean) => void;
-
-  publish(topic: string, payload: unknown): void {
-    const listeners = this.topics.get(topic);
-    if (!listeners) return;
-    for (const listener of [...listeners]) {
-      try {
-        listener(payload);
-      } catch (error) {
-        console.error(`listener on ${topic} failed:`, error);
-      }
-    }
-  }
-
-  subscribe<T>(topic: string, listener: Listener<T>): () => void {
-    let listeners = this.topics.get(topic);
-    if (!listeners) {
-      listeners = new Set();
-      this.topics.set(topic, listeners);
-      this.onTopicChange?.(topic, true);
-    }
-    listeners.add(listener as Listener);
-    return () => {
-      const current = this.topics.get(topic);
-      if (!current?.delete(listener as Listener)) return;
-      if (current.size === 0) {
-        this.topics.delete(topic);
-        this.onTopicChange?.(topic, false);
-      }
-    };
-  }
-
-  listenerCount(): number {
-    let total = 0;
-    for (const listeners of this.topics.values()) total += listeners.size;
-    return total;
-  }
-}
-
 export function bus(): Bus {
-  return processSingleton<Bus>("realtime:bus", () => new LocalBus());
+  return processSingleton<Bus>("realtime:bus", () =>
+    redisEnabled() ? new RedisBus() : new LocalBus(),
+  );
 }
 
 export const topics = {
@@ -78,4 +44,23 @@ export function announceAccessChange(userId: string, reason: string) {
 /** Tells the streams authenticated with a token that it was revoked. */
 export function announceTokenRevoked(tokenId: string) {
   bus().publish(topics.token(tokenId), { type: "access.changed", reason: "token revoked" });
+}
+
+/** Tells one user's tab streams to re-read these sidebar items. */
+export function announceSidebarChange(userId: string, change: Omit<SidebarChange, "type">) {
+  bus().publish(topics.user(userId), {
+    type: "sidebar.changed",
+    ...change,
+  } satisfies SidebarChange);
+}
+
+/** Tells every tab stream in a workspace to re-read these sidebar items (each re-checks visibility). */
+export function announceWorkspaceSidebarChange(
+  workspaceId: string,
+  change: Omit<SidebarChange, "type">,
+) {
+  bus().publish(topics.workspace(workspaceId), {
+    type: "sidebar.changed",
+    ...change,
+  } satisfies SidebarChange);
 }

@@ -46,3 +46,10 @@ export interface AccessChange {
   type: "access.changed";
   reason: string;
 }
+
+/** Rung on `user:<id>` or `workspace:<id>` when sidebar items may have changed. */
+export interface SidebarChange {
+  type: "sidebar.changed";
+  channelIds?: string[];
+  conversationIds?: string[];
+}

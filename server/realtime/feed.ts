@@ -60,6 +60,8 @@ export class TargetFeed {
   }
 
   private async initialize() {
+    // Only once rings from other instances arrive may the revision be read.
+    await bus().whenSubscribed(topics.target(this.target.kind, this.target.id));
     const revision = await currentRevision(this.db, this.target);
     this.position = revision ?? 0;
     this.initialized = true;

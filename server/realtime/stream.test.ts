@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { TargetStreamEvent } from "@/server/realtime/events";
 import { type Caller, newUser, newWorkspace } from "@/server/testing/api";
+import { collect } from "@/server/testing/collect";
 import { testDatabase } from "@/server/testing/db";
 
 const { db } = testDatabase("pg", 40);
@@ -17,33 +18,12 @@ async function follow(
   input: Parameters<Caller["message"]["onEvent"]>[0],
 ) {
   const controller = new AbortController();
-  const received: Received[] = [];
   const iterable = await user.withSignal(controller.signal).message.onEvent(input);
-  const done = (async () => {
-    try {
-      for await (const value of iterable as AsyncIterable<unknown>) {
-        const [id, event] = value as [string, TargetStreamEvent];
-        received.push({ id, event });
-      }
-    } catch (error) {
-      if (!controller.signal.aborted) throw error;
-    }
-  })();
-  return {
-    received,
-    async until(predicate: (received: Received[]) => boolean, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(received)) {
-        if (Date.now() > deadline) throw new Error(`timed out; received ${received.length} events`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    },
-    async stop() {
-      controller.abort();
-      await done;
-    },
-    done,
-  };
+  const collector = collect(iterable as AsyncIterable<unknown>, controller, (value) => {
+    const [id, event] = value as [string, TargetStreamEvent];
+    return { id, event };
+  });
+  return { ...collector, received: collector.items };
 }
 
 const changes = (received: Received[]) =>

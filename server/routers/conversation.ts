@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { listConversations, openConversation } from "@/server/conversations/service";
+import { announceSidebarChange } from "@/server/realtime/bus";
 import { expected, ZConversationListItemSchema, ZIdSchema } from "@/server/schemas";
 import { router, workspaceProcedure } from "@/server/trpc";
 
@@ -15,9 +16,19 @@ export const conversationRouter = router({
       }),
     )
     .output(z.object({ id: z.string(), created: z.boolean() }))
-    .mutation(({ ctx, input }) =>
-      openConversation(ctx.db, ctx.user.id, ctx.workspace.workspaceId, input.userIds),
-    ),
+    .mutation(async ({ ctx, input }) => {
+      const opened = await openConversation(
+        ctx.db,
+        ctx.user.id,
+        ctx.workspace.workspaceId,
+        input.userIds,
+      );
+      if (opened.created) {
+        for (const userId of opened.memberIds)
+          announceSidebarChange(userId, { conversationIds: [opened.id] });
+      }
+      return { id: opened.id, created: opened.created };
+    }),
 
   list: workspaceProcedure
     .output(z.array(ZConversationListItemSchema))

@@ -8,6 +8,7 @@ import {
   setReaction,
 } from "@/server/messages/changes";
 import { postMessage, publishMessageEvent } from "@/server/messages/service";
+import { announceSidebarChange } from "@/server/realtime/bus";
 import { followTarget } from "@/server/realtime/streams";
 import {
   expected,
@@ -133,5 +134,15 @@ export const messageRouter = router({
   markRead: targetProcedure
     .input(z.object({ sequence: ZSequenceSchema }))
     .output(ZReadStateSchema)
-    .mutation(({ ctx, input }) => markRead(ctx.db, ctx.user.id, ctx.target, input.sequence)),
+    .mutation(async ({ ctx, input }) => {
+      const state = await markRead(ctx.db, ctx.user.id, ctx.target, input.sequence);
+      // The user's other tabs show the same counts.
+      announceSidebarChange(
+        ctx.user.id,
+        ctx.target.kind === "channel"
+          ? { channelIds: [ctx.target.id] }
+          : { conversationIds: [ctx.target.id] },
+      );
+      return state;
+    }),
 });

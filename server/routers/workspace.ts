@@ -1,15 +1,21 @@
+import { TRPCError, tracked } from "@trpc/server";
 import { z } from "zod";
+import { loadTargetAccess } from "@/server/access";
 import { announceAccessChange } from "@/server/realtime/bus";
+import { presence } from "@/server/realtime/presence";
+import { followWorkspace } from "@/server/realtime/workspace-stream";
 import {
   expected,
   ZEmailSchema,
   ZIdSchema,
   ZLineSchema,
+  ZPositionSchema,
   ZWorkspaceRoleSchema,
 } from "@/server/schemas";
 import {
   protectedProcedure,
   router,
+  targetFromInput,
   workspaceAdminProcedure,
   workspaceProcedure,
 } from "@/server/trpc";
@@ -163,6 +169,60 @@ export const workspaceRouter = router({
       );
       announceAccessChange(input.userId, "removed from a workspace");
       return result;
+    }),
+
+  /** Who in the workspace has the app open right now. */
+  online: workspaceProcedure
+    .output(z.array(z.string()))
+    .query(({ ctx }) => presence().online(ctx.workspace.workspaceId)),
+
+  /**
+   * The one stream a browser tab needs: the workspace's sidebar (a full
+   * snapshot on every (re)connect, then whole items as they change), who is
+   * online, and — with channelId or conversationId — that target's changes
+   * (tracked by position, resumable with lastEventId) and who is typing there.
+   */
+  onEvent: workspaceProcedure
+    .input(
+      z
+        .object({
+          channelId: ZIdSchema("channel").optional(),
+          conversationId: ZIdSchema("conversation").optional(),
+          lastEventId: ZPositionSchema.nullish(),
+        })
+        .refine((value) => !(value.channelId && value.conversationId), {
+          message: "give at most one of channelId and conversationId",
+          path: ["channelId"],
+        }),
+    )
+    // Checked as middleware, so a refused stream never starts (a generator body runs only
+    // when the stream is first read).
+    .use(async ({ ctx, input, next }) => {
+      const open = input.channelId || input.conversationId ? targetFromInput(input) : null;
+      if (open) {
+        const access = await loadTargetAccess(ctx.db, ctx.user.id, open);
+        if (!access || access.workspaceId !== ctx.workspace.workspaceId) {
+          throw new TRPCError({
+            code: "NOT_FOUND",
+            message: `${open.kind === "channel" ? "Channel" : "Conversation"} not found.`,
+          });
+        }
+        if (access.kind === "channel" && !access.membership) {
+          throw new TRPCError({ code: "FORBIDDEN", message: `Join #${access.name} to follow it.` });
+        }
+      }
+      return next({ ctx: { open } });
+    })
+    .subscription(async function* ({ ctx, input, signal }) {
+      const identity = { db: ctx.db, userId: ctx.user.id, authentication: ctx.authentication };
+      const events = followWorkspace(
+        identity,
+        ctx.workspace.workspaceId,
+        ctx.open,
+        input.lastEventId ?? null,
+        signal,
+      );
+      for await (const { position, event } of events) yield tracked(String(position), event);
     }),
 
   leave: workspaceProcedure.output(z.object({ userId: z.string() })).mutation(async ({ ctx }) => {
