@@ -33,6 +33,8 @@ export interface Database {
   db: Db;
   driver: Driver;
   url: string;
+  /** Open and idle pool connections (diagnostics). */
+  connections(): { total: number; idle: number };
   close(): Promise<void>;
 }
 
@@ -60,12 +62,24 @@ export function connect(url: string, driver: Driver, options: ConnectOptions = {
     const pool = new NeonPool({ connectionString: url, max });
     pool.on("error", (error: Error) => console.error("database pool error:", error.message));
     const db = drizzleNeon({ client: pool, schema, logger }) as unknown as Db;
-    return { db, driver, url, close: () => pool.end() };
+    return {
+      db,
+      driver,
+      url,
+      connections: () => ({ total: pool.totalCount, idle: pool.idleCount }),
+      close: () => pool.end(),
+    };
   }
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
   pool.on("error", (error: Error) => console.error("database pool error:", error.message));
   const db = drizzlePg({ client: pool, schema, logger }) as unknown as Db;
-  return { db, driver, url, close: () => pool.end() };
+  return {
+    db,
+    driver,
+    url,
+    connections: () => ({ total: pool.totalCount, idle: pool.idleCount }),
+    close: () => pool.end(),
+  };
 }
 
 interface ProcessDatabase {

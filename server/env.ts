@@ -92,6 +92,8 @@ const schema = z
     RATE_LIMITS: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("on")),
     STREAM_MAX_SECONDS: z.coerce.number().int().min(5).max(86_400).default(240),
     STREAM_PING_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
+    /** "1" adds process internals (listeners, feeds, memory) to /api/health, for tests and benchmarks. */
+    SEQUENT_DIAGNOSTICS: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).optional()),
     LOG_QUERIES: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).optional()),
   })
   .superRefine((value, ctx) => {

@@ -77,12 +77,14 @@ export const ZSequenceSchema = z
 
 /** A stream position as sent back in lastEventId: a whole number, as a string or a number. */
 export const ZPositionSchema = z
-  .union([z.string(), z.number()], expected("a position (a whole number)"))
-  .transform((value) => Number(value))
-  .refine(
-    (value) => Number.isSafeInteger(value) && value >= 0,
-    "must be a position (a whole number)",
-  );
+  .union(
+    [
+      z.string().regex(/^\d{1,15}$/, "must be a position (a whole number)"),
+      z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    ],
+    expected("a position (a whole number)"),
+  )
+  .transform((value) => Number(value));
 
 export const ZWorkspaceRoleSchema = z.enum(
   ["owner", "admin", "member"],

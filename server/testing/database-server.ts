@@ -1,9 +1,11 @@
 /**
  * A throwaway database for a test run: on `TEST_DATABASE_URL`'s server when
- * set, otherwise on an embedded PostgreSQL kept under `.data/test-pg`. Each
+ * set, otherwise on a fresh embedded PostgreSQL in a temporary folder. Each
  * run gets a database with a unique name, migrated from code, dropped after.
  */
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres } from "@/db/embedded";
@@ -40,9 +42,16 @@ export async function createTestDatabase(prefix = "sequent_test"): Promise<TestD
   let serverUrl = config.TEST_DATABASE_URL;
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!serverUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, "test") });
+    // A cluster of its own per run (about a second to create): runs side by
+    // side never stop a server another run is still using.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sequent-test-pg-"));
+    fs.chmodSync(dataDir, 0o755);
+    const embedded = await startEmbeddedPostgres({ dataDir });
     serverUrl = embedded.url;
-    stopEmbedded = embedded.stop;
+    stopEmbedded = async () => {
+      await embedded.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    };
   }
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
   await admin(serverUrl, `CREATE DATABASE "${name}"`);

@@ -1,0 +1,651 @@
+/**
+ * Bad input for every procedure that takes input: wrong types, missing
+ * fields, empty and whitespace-only text, over-long bodies, control
+ * characters, malformed, unknown and other workspaces' ids, huge limits and
+ * negative sequences. Each call goes over the wire (JSON through tRPC's fetch
+ * adapter) as a caller who could do everything with good input, and must get
+ *
+ * - BAD_REQUEST (HTTP 400) whose message has a "field: reason" line naming
+ *   the offending field (and, for validation errors, that field in
+ *   `data.fieldErrors`), or
+ * - NOT_FOUND (HTTP 404) for ids that name nothing the caller can see,
+ *
+ * never INTERNAL_SERVER_ERROR, with the database unchanged afterwards.
+ * The router is enumerated: a procedure with input and no case fails.
+ */
+import { randomUUID } from "node:crypto";
+import { beforeAll, describe, expect, test } from "vitest";
+import { appRouter } from "@/server/routers/_app";
+import { newUser, newWorkspace, type TestUser } from "@/server/testing/api";
+import { testDatabase } from "@/server/testing/db";
+import { type Scope, snapshot } from "@/server/testing/snapshot";
+import { callOverWire } from "@/server/testing/wire";
+
+const { db } = testDatabase("pg", 10);
+
+interface Fixture {
+  owner: TestUser;
+  member: TestUser;
+  /** Owns the other workspace; not in ours. */
+  other: TestUser;
+  workspaceId: string;
+  channelId: string;
+  conversationId: string;
+  /** The owner's message in the channel, and one in the conversation. */
+  messageId: string;
+  conversationMessageId: string;
+  inviteId: string;
+  // The same kinds of things in the other workspace.
+  otherWorkspaceId: string;
+  otherChannelId: string;
+  otherConversationId: string;
+  otherMessageId: string;
+  otherInviteId: string;
+  otherTokenId: string;
+}
+
+type Input = (fx: Fixture) => unknown;
+interface Case {
+  name: string;
+  input: Input;
+  /** BAD_REQUEST naming `field` (null: a request with no JSON to name a field of), or NOT_FOUND. */
+  expect: { field: string | null } | "NOT_FOUND";
+}
+
+const bad = (name: string, field: string, input: Input): Case => ({
+  name,
+  input,
+  expect: { field },
+});
+const unknown = (name: string, input: Input): Case => ({ name, input, expect: "NOT_FOUND" });
+
+const SIGN_UP_DOMAIN = "bad-input.test";
+const long = (length: number, char = "a") => char.repeat(length);
+const MALFORMED_UUID = "12345678-1234-1234-1234-12345678901g";
+
+/** Every way to get an id wrong, for a procedure whose input is `wrap({ [field]: id })`. */
+function idCases(
+  field: string,
+  wrap: (fx: Fixture, id: unknown) => unknown,
+  otherWorkspaces: (fx: Fixture) => string,
+): Case[] {
+  return [
+    bad(`${field} missing`, field, (fx) => wrap(fx, undefined)),
+    bad(`${field} not a UUID`, field, (fx) => wrap(fx, "not-a-uuid")),
+    bad(`${field} almost a UUID`, field, (fx) => wrap(fx, MALFORMED_UUID)),
+    bad(`${field} a number`, field, (fx) => wrap(fx, 42)),
+    bad(`${field} null`, field, (fx) => wrap(fx, null)),
+    bad(`${field} with a NUL`, field, (fx) => wrap(fx, `${randomUUID()}\u0000`)),
+    unknown(`${field} unknown`, (fx) => wrap(fx, randomUUID())),
+    unknown(`${field} of another workspace or person`, (fx) => wrap(fx, otherWorkspaces(fx))),
+  ];
+}
+
+/** workspaceId mistakes; `extra` is otherwise good input, so only the workspace is wrong. */
+const workspaceIdCases = (extra: (fx: Fixture) => object = () => ({})) =>
+  idCases(
+    "workspaceId",
+    (fx, workspaceId) => ({ workspaceId, ...extra(fx) }),
+    (fx) => fx.otherWorkspaceId,
+  );
+const channelIdCases = (extra: (fx: Fixture) => object = () => ({})) =>
+  idCases(
+    "channelId",
+    (fx, channelId) => ({ channelId, ...extra(fx) }),
+    (fx) => fx.otherChannelId,
+  );
+const messageIdCases = (extra: object = {}) =>
+  idCases(
+    "messageId",
+    (_fx, messageId) => ({ messageId, ...extra }),
+    (fx) => fx.otherMessageId,
+  );
+
+/** channelId / conversationId mistakes for procedures on a message target. */
+const targetCases = (extra: (fx: Fixture) => object): Case[] => [
+  ...channelIdCases(extra),
+  // (Without either id, the error names channelId: see "neither" below.)
+  ...idCases(
+    "conversationId",
+    (fx, conversationId) => ({ conversationId, ...extra(fx) }),
+    (fx) => fx.otherConversationId,
+  ).filter((c) => c.name !== "conversationId missing"),
+  bad("neither channelId nor conversationId", "channelId", (fx) => extra(fx)),
+  bad("both channelId and conversationId", "channelId", (fx) => ({
+    channelId: fx.channelId,
+    conversationId: fx.conversationId,
+    ...extra(fx),
+  })),
+];
+
+/** Bad text for a required single-line field. */
+const lineCases = (field: string, max: number, rest: (fx: Fixture) => object): Case[] => [
+  bad(`${field} missing`, field, rest),
+  bad(`${field} empty`, field, (fx) => ({ ...rest(fx), [field]: "" })),
+  bad(`${field} whitespace only`, field, (fx) => ({ ...rest(fx), [field]: " \t  " })),
+  bad(`${field} too long`, field, (fx) => ({ ...rest(fx), [field]: long(max + 1) })),
+  bad(`${field} with a NUL`, field, (fx) => ({ ...rest(fx), [field]: "a\u0000b" })),
+  bad(`${field} with a bell`, field, (fx) => ({ ...rest(fx), [field]: "ding\u0007" })),
+  bad(`${field} with a line break`, field, (fx) => ({ ...rest(fx), [field]: "two\nlines" })),
+  bad(`${field} a number`, field, (fx) => ({ ...rest(fx), [field]: 42 })),
+  bad(`${field} a list`, field, (fx) => ({ ...rest(fx), [field]: ["a"] })),
+];
+
+/** Bad message bodies. */
+const bodyCases = (rest: (fx: Fixture) => object): Case[] => [
+  bad("body missing", "body", rest),
+  bad("body empty", "body", (fx) => ({ ...rest(fx), body: "" })),
+  bad("body whitespace only", "body", (fx) => ({ ...rest(fx), body: " \n\t\r\n " })),
+  bad("body of 4,001 characters", "body", (fx) => ({ ...rest(fx), body: long(4001) })),
+  bad("body of 4,001 emoji", "body", (fx) => ({ ...rest(fx), body: long(4001, "👍") })),
+  bad("body with a NUL", "body", (fx) => ({ ...rest(fx), body: "hello\u0000" })),
+  bad("body with a bell", "body", (fx) => ({ ...rest(fx), body: "\u0007 ding" })),
+  bad("body with a bidi override", "body", (fx) => ({ ...rest(fx), body: "abc\u202edef" })),
+  bad("body a number", "body", (fx) => ({ ...rest(fx), body: 42 })),
+  bad("body an object", "body", (fx) => ({ ...rest(fx), body: { text: "hi" } })),
+];
+
+/** Bad emoji for react / unreact. */
+const emojiCases = (rest: (fx: Fixture) => object): Case[] => [
+  bad("emoji missing", "emoji", rest),
+  bad("emoji empty", "emoji", (fx) => ({ ...rest(fx), emoji: "" })),
+  bad("emoji is text", "emoji", (fx) => ({ ...rest(fx), emoji: ":thumbsup:" })),
+  bad("emoji too long", "emoji", (fx) => ({ ...rest(fx), emoji: long(17, "👍") })),
+  bad("emoji with a NUL", "emoji", (fx) => ({ ...rest(fx), emoji: "👍\u0000" })),
+  bad("emoji a number", "emoji", (fx) => ({ ...rest(fx), emoji: 1 })),
+];
+
+/** Bad positive whole numbers (sequences, positions). */
+const sequenceCases = (field: string, rest: (fx: Fixture) => object): Case[] => [
+  bad(`${field} negative`, field, (fx) => ({ ...rest(fx), [field]: -1 })),
+  bad(`${field} a fraction`, field, (fx) => ({ ...rest(fx), [field]: 1.5 })),
+  bad(`${field} beyond 32 bits`, field, (fx) => ({ ...rest(fx), [field]: 2 ** 31 })),
+  bad(`${field} huge`, field, (fx) => ({ ...rest(fx), [field]: 1e300 })),
+  bad(`${field} a word`, field, (fx) => ({ ...rest(fx), [field]: "three" })),
+];
+
+/** Bad stream positions (lastEventId) for the subscriptions that resume. */
+const lastEventIdCases = (rest: (fx: Fixture) => object): Case[] =>
+  (
+    [
+      ["negative", -1],
+      ["a fraction", 1.5],
+      ["a word", "three"],
+      ["huge", 1e300],
+      ["a boolean", true],
+    ] as const
+  ).map(([what, lastEventId]) =>
+    bad(`lastEventId ${what}`, "lastEventId", (fx) => ({ ...rest(fx), lastEventId })),
+  );
+
+const inviteCodeCases: Case[] = [
+  bad("code missing", "code", () => ({})),
+  bad("code empty", "code", () => ({ code: "" })),
+  bad("code whitespace only", "code", () => ({ code: "   " })),
+  bad("code too long", "code", () => ({ code: long(65, "x") })),
+  bad("code a number", "code", () => ({ code: 1234 })),
+  bad("code with a NUL", "code", () => ({ code: "abc\u0000def" })),
+  bad("code with a bell", "code", () => ({ code: "abc\u0007def" })),
+  unknown("code unknown", () => ({ code: "NoSuchInviteCode123" })),
+];
+
+const CASES: Record<string, Case[]> = {
+  "auth.signUp": [
+    ...lineCases("name", 80, () => ({
+      email: `${randomUUID()}@${SIGN_UP_DOMAIN}`,
+      password: "correct horse battery staple",
+    })),
+    ...[
+      ["missing", undefined],
+      ["a number", 42],
+      ["not an address", "not-an-email"],
+      ["with a NUL", `a\u0000b@${SIGN_UP_DOMAIN}`],
+      ["too long", `${long(320)}@${SIGN_UP_DOMAIN}`],
+    ].map(([what, email]) =>
+      bad(`email ${what}`, "email", () => ({
+        email,
+        name: "Someone",
+        password: "correct horse battery staple",
+      })),
+    ),
+    ...[
+      ["missing", undefined],
+      ["too short", "short"],
+      ["too long", long(257)],
+      ["a number", 12345678901],
+    ].map(([what, password]) =>
+      bad(`password ${what}`, "password", () => ({
+        email: `${randomUUID()}@${SIGN_UP_DOMAIN}`,
+        name: "Someone",
+        password,
+      })),
+    ),
+  ],
+
+  "token.create": lineCases("name", 80, () => ({})),
+  "token.revoke": [
+    ...idCases(
+      "tokenId",
+      (_fx, tokenId) => ({ tokenId }),
+      (fx) => fx.otherTokenId,
+    ),
+  ],
+
+  "workspace.create": lineCases("name", 80, () => ({})),
+  "workspace.get": workspaceIdCases(),
+  "workspace.createInvite": [
+    ...workspaceIdCases(),
+    ...[
+      ["zero", 0],
+      ["negative", -1],
+      ["over 30 days", 721],
+      ["huge", 1e12],
+      ["a fraction", 1.5],
+      ["a string", "24"],
+    ].map(([what, expiresInHours]) =>
+      bad(`expiresInHours ${what}`, "expiresInHours", (fx) => ({
+        workspaceId: fx.workspaceId,
+        expiresInHours,
+      })),
+    ),
+    ...[
+      ["zero", 0],
+      ["negative", -3],
+      ["huge", 10_001],
+      ["a fraction", 2.5],
+      ["a string", "5"],
+    ].map(([what, maxUses]) =>
+      bad(`maxUses ${what}`, "maxUses", (fx) => ({ workspaceId: fx.workspaceId, maxUses })),
+    ),
+  ],
+  "workspace.listInvites": workspaceIdCases(),
+  "workspace.revokeInvite": [
+    ...workspaceIdCases((fx) => ({ inviteId: fx.inviteId })),
+    ...idCases(
+      "inviteId",
+      (fx, inviteId) => ({ workspaceId: fx.workspaceId, inviteId }),
+      (fx) => fx.otherInviteId,
+    ),
+  ],
+  "workspace.inviteInfo": inviteCodeCases,
+  "workspace.join": inviteCodeCases,
+  "workspace.members": workspaceIdCases(),
+  "workspace.addMember": [
+    ...workspaceIdCases((fx) => ({ email: fx.member.email })),
+    bad("email missing", "email", (fx) => ({ workspaceId: fx.workspaceId })),
+    bad("email not an address", "email", (fx) => ({ workspaceId: fx.workspaceId, email: "x" })),
+    bad("email with a NUL", "email", (fx) => ({
+      workspaceId: fx.workspaceId,
+      email: "a\u0000@example.test",
+    })),
+    bad("email a list", "email", (fx) => ({ workspaceId: fx.workspaceId, email: ["a@b.c"] })),
+    unknown("email of nobody", (fx) => ({
+      workspaceId: fx.workspaceId,
+      email: `${randomUUID()}@nobody.test`,
+    })),
+  ],
+  "workspace.setRole": [
+    ...workspaceIdCases((fx) => ({ userId: fx.member.id, role: "admin" })),
+    ...idCases(
+      "userId",
+      (fx, userId) => ({ workspaceId: fx.workspaceId, userId, role: "admin" }),
+      (fx) => fx.other.id,
+    ),
+    ...[
+      ["missing", undefined],
+      ["unknown", "superuser"],
+      ["upper case", "ADMIN"],
+      ["a number", 1],
+    ].map(([what, role]) =>
+      bad(`role ${what}`, "role", (fx) => ({
+        workspaceId: fx.workspaceId,
+        userId: fx.member.id,
+        role,
+      })),
+    ),
+  ],
+  "workspace.removeMember": [
+    ...workspaceIdCases((fx) => ({ userId: fx.member.id })),
+    ...idCases(
+      "userId",
+      (fx, userId) => ({ workspaceId: fx.workspaceId, userId }),
+      (fx) => fx.other.id,
+    ),
+  ],
+  "workspace.leave": workspaceIdCases(),
+  "workspace.online": workspaceIdCases(),
+  "workspace.onEvent": [
+    ...workspaceIdCases(),
+    // Without a channel or conversation the stream is the workspace's alone, which is fine.
+    ...idCases(
+      "channelId",
+      (fx, channelId) => ({ workspaceId: fx.workspaceId, channelId }),
+      (fx) => fx.otherChannelId,
+    ).filter((c) => c.name !== "channelId missing"),
+    ...idCases(
+      "conversationId",
+      (fx, conversationId) => ({ workspaceId: fx.workspaceId, conversationId }),
+      (fx) => fx.otherConversationId,
+    ).filter((c) => c.name !== "conversationId missing"),
+    bad("both channelId and conversationId", "channelId", (fx) => ({
+      workspaceId: fx.workspaceId,
+      channelId: fx.channelId,
+      conversationId: fx.conversationId,
+    })),
+    ...lastEventIdCases((fx) => ({ workspaceId: fx.workspaceId })),
+  ],
+
+  "channel.create": [
+    ...workspaceIdCases(() => ({ name: "fine-name" })),
+    ...[
+      ["missing", undefined],
+      ["empty", ""],
+      ["whitespace only", "   "],
+      ["upper case", "General"],
+      ["with a space", "two words"],
+      ["not ASCII", "café"],
+      ["too long", long(81)],
+      ["with a NUL", "a\u0000b"],
+      ["a number", 7],
+    ].map(([what, name]) =>
+      bad(`name ${what}`, "name", (fx) => ({ workspaceId: fx.workspaceId, name })),
+    ),
+    bad("isPrivate a string", "isPrivate", (fx) => ({
+      workspaceId: fx.workspaceId,
+      name: "fine-name",
+      isPrivate: "yes",
+    })),
+    bad("isPrivate a number", "isPrivate", (fx) => ({
+      workspaceId: fx.workspaceId,
+      name: "fine-name",
+      isPrivate: 1,
+    })),
+    ...[
+      ["too long", long(251)],
+      ["with a NUL", "a\u0000"],
+      ["with a line break", "two\nlines"],
+      ["a number", 3],
+    ].map(([what, topic]) =>
+      bad(`topic ${what}`, "topic", (fx) => ({
+        workspaceId: fx.workspaceId,
+        name: "fine-name",
+        topic,
+      })),
+    ),
+  ],
+  "channel.list": workspaceIdCases(),
+  "channel.get": channelIdCases(),
+  "channel.members": channelIdCases(),
+  "channel.join": channelIdCases(),
+  "channel.leave": channelIdCases(),
+  "channel.addMember": [
+    ...channelIdCases((fx) => ({ userId: fx.member.id })),
+    ...idCases(
+      "userId",
+      (fx, userId) => ({ channelId: fx.channelId, userId }),
+      (fx) => fx.other.id,
+    ),
+  ],
+  "channel.removeMember": [
+    ...channelIdCases((fx) => ({ userId: fx.member.id })),
+    ...idCases(
+      "userId",
+      (fx, userId) => ({ channelId: fx.channelId, userId }),
+      (fx) => fx.other.id,
+    ),
+  ],
+  "channel.update": [
+    ...channelIdCases(() => ({ topic: "fine" })),
+    bad("neither name nor topic", "name, topic", (fx) => ({ channelId: fx.channelId })),
+    ...[
+      ["empty", ""],
+      ["upper case", "Loud"],
+      ["too long", long(81)],
+      ["a number", 5],
+    ].map(([what, name]) =>
+      bad(`name ${what}`, "name", (fx) => ({ channelId: fx.channelId, name })),
+    ),
+    ...[
+      ["too long", long(251)],
+      ["with a bell", "\u0007"],
+      ["a list", ["t"]],
+    ].map(([what, topic]) =>
+      bad(`topic ${what}`, "topic", (fx) => ({ channelId: fx.channelId, topic })),
+    ),
+  ],
+  "channel.archive": channelIdCases(),
+  "channel.unarchive": channelIdCases(),
+  "channel.typing": targetCases(() => ({})),
+  "channel.onTyping": targetCases(() => ({})),
+
+  "conversation.open": [
+    ...workspaceIdCases((fx) => ({ userIds: [fx.member.id] })),
+    ...(
+      [
+        ["missing", () => undefined],
+        ["a string", () => "someone"],
+        ["empty", () => []],
+        ["eleven people", () => Array.from({ length: 11 }, () => randomUUID())],
+        ["ten people besides me", () => Array.from({ length: 10 }, () => randomUUID())],
+        ["only me", (fx: Fixture) => [fx.owner.id]],
+      ] as const
+    ).map(([what, userIds]) =>
+      bad(`userIds ${what}`, "userIds", (fx) => ({
+        workspaceId: fx.workspaceId,
+        userIds: userIds(fx),
+      })),
+    ),
+    bad("userIds with a malformed id", "userIds.1", (fx) => ({
+      workspaceId: fx.workspaceId,
+      userIds: [fx.member.id, "not-a-uuid"],
+    })),
+    unknown("userIds with an unknown person", (fx) => ({
+      workspaceId: fx.workspaceId,
+      userIds: [fx.member.id, randomUUID()],
+    })),
+    unknown("userIds with someone from another workspace", (fx) => ({
+      workspaceId: fx.workspaceId,
+      userIds: [fx.other.id],
+    })),
+  ],
+  "conversation.list": workspaceIdCases(),
+
+  "message.send": [
+    ...targetCases(() => ({ body: "hello", clientMessageId: randomUUID() })),
+    ...bodyCases((fx) => ({ channelId: fx.channelId, clientMessageId: randomUUID() })),
+    ...[
+      ["missing", undefined],
+      ["not a UUID", "abc"],
+      ["a number", 42],
+    ].map(([what, clientMessageId]) =>
+      bad(`clientMessageId ${what}`, "clientMessageId", (fx) => ({
+        channelId: fx.channelId,
+        body: "hello",
+        clientMessageId,
+      })),
+    ),
+    ...idCases(
+      "parentId",
+      (fx, parentId) => ({
+        channelId: fx.channelId,
+        body: "a reply",
+        clientMessageId: randomUUID(),
+        parentId,
+      }),
+      (fx) => fx.otherMessageId,
+    ).filter((c) => !["parentId missing", "parentId null"].includes(c.name)),
+    unknown("parentId in another conversation of the workspace", (fx) => ({
+      channelId: fx.channelId,
+      body: "a reply",
+      clientMessageId: randomUUID(),
+      parentId: fx.conversationMessageId,
+    })),
+  ],
+  "message.list": [
+    ...targetCases(() => ({})),
+    ...[
+      ["zero", 0],
+      ["negative", -1],
+      ["over 100", 101],
+      ["huge", 1e9],
+      ["a fraction", 1.5],
+      ["a string", "10"],
+      ["null", null],
+    ].map(([what, limit]) =>
+      bad(`limit ${what}`, "limit", (fx) => ({ channelId: fx.channelId, limit })),
+    ),
+    ...sequenceCases("before", (fx) => ({ channelId: fx.channelId })),
+    ...sequenceCases("after", (fx) => ({ channelId: fx.channelId })),
+    bad("after not before before", "after", (fx) => ({
+      channelId: fx.channelId,
+      before: 5,
+      after: 5,
+    })),
+  ],
+  "message.onEvent": [
+    ...targetCases(() => ({})),
+    ...lastEventIdCases((fx) => ({ channelId: fx.channelId })),
+  ],
+  "message.markRead": [
+    ...targetCases(() => ({ sequence: 1 })),
+    bad("sequence missing", "sequence", (fx) => ({ channelId: fx.channelId })),
+    bad("sequence null", "sequence", (fx) => ({ channelId: fx.channelId, sequence: null })),
+    ...sequenceCases("sequence", (fx) => ({ channelId: fx.channelId })),
+  ],
+  "message.edit": [
+    ...messageIdCases({ body: "edited" }),
+    ...bodyCases((fx) => ({ messageId: fx.messageId })),
+  ],
+  "message.delete": messageIdCases(),
+  "message.react": [
+    ...messageIdCases({ emoji: "👍" }),
+    ...emojiCases((fx) => ({ messageId: fx.messageId })),
+  ],
+  "message.unreact": [
+    ...messageIdCases({ emoji: "👍" }),
+    ...emojiCases((fx) => ({ messageId: fx.messageId })),
+  ],
+};
+
+const procedures = appRouter._def.procedures as unknown as Record<
+  string,
+  { _def: { type: string; inputs: unknown[] } }
+>;
+const takesInput = Object.keys(procedures).filter(
+  (path) => (procedures[path]?._def.inputs.length ?? 0) > 0,
+);
+
+/** Whole-input mistakes every procedure with (object) input must refuse. */
+const wholeInputCases = (path: string): Case[] => [
+  // A query without `?input=` is validated as undefined; a mutation without a body is not JSON.
+  procedures[path]?._def.type === "mutation"
+    ? { name: "an empty request body", input: () => undefined, expect: { field: null } }
+    : bad("no input at all", "input", () => undefined),
+  bad("null instead of an object", "input", () => null),
+  bad("a string instead of an object", "input", () => "hello"),
+  bad("an array instead of an object", "input", () => [1, 2]),
+];
+
+let fx: Fixture;
+let scope: Scope;
+
+beforeAll(async () => {
+  const owner = await newUser(db, "Owner");
+  const member = await newUser(db, "Member");
+  const other = await newUser(db, "Other");
+  const stranger = await newUser(db, "Stranger");
+  const workspace = await newWorkspace(owner, [member]);
+  const otherWorkspace = await newWorkspace(other, [stranger]);
+
+  const { id: channelId } = await owner.api.channel.create({
+    workspaceId: workspace.id,
+    name: "room",
+  });
+  await owner.api.channel.addMember({ channelId, userId: member.id });
+  const { id: conversationId } = await owner.api.conversation.open({
+    workspaceId: workspace.id,
+    userIds: [member.id],
+  });
+  const send = (user: TestUser, target: object) =>
+    user.api.message.send({ ...target, body: "hello", clientMessageId: randomUUID() });
+  const message = await send(owner, { channelId });
+  const conversationMessage = await send(owner, { conversationId });
+  const { id: otherConversationId } = await other.api.conversation.open({
+    workspaceId: otherWorkspace.id,
+    userIds: [stranger.id],
+  });
+  const otherMessage = await send(other, { channelId: otherWorkspace.generalChannelId });
+
+  fx = {
+    owner,
+    member,
+    other,
+    workspaceId: workspace.id,
+    channelId,
+    conversationId,
+    messageId: message.id,
+    conversationMessageId: conversationMessage.id,
+    inviteId: (await owner.api.workspace.createInvite({ workspaceId: workspace.id })).id,
+    otherWorkspaceId: otherWorkspace.id,
+    otherChannelId: otherWorkspace.generalChannelId,
+    otherConversationId,
+    otherMessageId: otherMessage.id,
+    otherInviteId: (await other.api.workspace.createInvite({ workspaceId: otherWorkspace.id })).id,
+    otherTokenId: (await other.api.token.create({ name: "theirs" })).id,
+  };
+  scope = {
+    workspaceIds: [workspace.id, otherWorkspace.id],
+    userIds: [owner.id, member.id, other.id, stranger.id],
+    emailLike: `%@${SIGN_UP_DOMAIN}`,
+  };
+});
+
+describe("bad input", () => {
+  test("has cases, including a BAD_REQUEST one, for every procedure that takes input", () => {
+    const uncovered = takesInput.filter(
+      (path) => !CASES[path]?.some((c) => c.expect !== "NOT_FOUND"),
+    );
+    const strays = Object.keys(CASES).filter((path) => !takesInput.includes(path));
+    expect({ uncovered, strays }).toEqual({ uncovered: [], strays: [] });
+  });
+
+  const all = takesInput.flatMap((path) =>
+    [...wholeInputCases(path), ...(CASES[path] ?? [])].map(
+      (c) => [`${path}: ${c.name}`, path, c] as const,
+    ),
+  );
+
+  test.each(all)("%s", async (_name, path, c) => {
+    const input = c.input(fx);
+    const before = await snapshot(db, scope);
+    const response = await callOverWire(db, fx.owner, path, input);
+    const after = await snapshot(db, scope);
+
+    const { error } = response;
+    const context = `${path}(${JSON.stringify(input)?.slice(0, 200)}) answered ${response.status}: ${
+      error?.message ?? JSON.stringify(response.result)?.slice(0, 200)
+    } ${response.internalCause ? String(response.internalCause) : ""}`;
+    // Soft, so a wrong answer that also wrote something reports both.
+    expect.soft(after, `${context}\nchanged the database`).toEqual(before);
+    expect(error?.data.code, context).not.toBe("INTERNAL_SERVER_ERROR");
+    if (c.expect === "NOT_FOUND") {
+      expect(error?.data.code, context).toBe("NOT_FOUND");
+      expect(response.status, context).toBe(404);
+    } else {
+      const { field } = c.expect;
+      expect(error?.data.code, context).toBe("BAD_REQUEST");
+      expect(response.status, context).toBe(400);
+      expect(error?.message.trim(), context).not.toBe("");
+      if (field !== null) {
+        // A "field: reason" line, as the error formatter writes them.
+        const lines = error?.message.split("\n") ?? [];
+        const named = lines.some((l) => l.startsWith(`${field}: `) && l.length > field.length + 2);
+        expect(named, context).toBe(true);
+        // Validation errors also list the field in data.fieldErrors.
+        if (error?.data.fieldErrors) {
+          expect(error.data.fieldErrors[field]?.length, context).toBeGreaterThan(0);
+        }
+      }
+    }
+  });
+});
