@@ -1,15 +1,11 @@
-import { sql } from "drizzle-orm";
-import { connection } from "next/server";
-import { getDb } from "@/db/client";
+import { redirect } from "next/navigation";
+import { auth } from "@/server/auth/config";
+import { serverCaller } from "@/server/caller";
 
+/** Sends people where they belong: sign in, a first workspace, or their workspace. */
 export default async function Home() {
-  await connection();
-  const db = await getDb();
-  const result = await db.execute<{ version: string }>(sql`select version() as version`);
-  return (
-    <main>
-      <h1>Sequent</h1>
-      <p>{result.rows[0]?.version}</p>
-    </main>
-  );
+  if (!(await auth())?.user) redirect("/sign-in");
+  const workspaces = await (await serverCaller()).workspace.list();
+  const first = workspaces[0];
+  redirect(first ? `/w/${first.id}` : "/welcome");
 }

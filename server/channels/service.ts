@@ -111,6 +111,7 @@ export async function getChannel(db: Db, userId: string, access: ChannelAccess) 
   const [extra] = await db
     .select({
       createdAt: channels.createdAt,
+      lastRevision: channels.lastRevision,
       memberCount: sql<number>`(select count(*)::int from channel_members cm where cm.channel_id = channels.id)`,
     })
     .from(channels)
@@ -120,6 +121,7 @@ export async function getChannel(db: Db, userId: string, access: ChannelAccess) 
     ...listed,
     workspaceId: access.workspaceId,
     memberCount: extra.memberCount,
+    lastRevision: extra.lastRevision,
     createdAt: isoTime(extra.createdAt),
   };
 }

@@ -113,3 +113,14 @@ export async function listConversations(
     lastMessageAt: isoTime(row.last_message_at),
   }));
 }
+
+/** One conversation of the user's, with its position now (for resuming a stream from this read). */
+export async function getConversation(db: Db, userId: string, access: { id: string; workspaceId: string }) {
+  const [row] = await db
+    .select({ lastRevision: conversations.lastRevision })
+    .from(conversations)
+    .where(eq(conversations.id, access.id));
+  const [listed] = await listConversations(db, userId, access.workspaceId, [access.id]);
+  if (!row || !listed) throw new AppError("NOT_FOUND", "Conversation not found.");
+  return { ...listed, workspaceId: access.workspaceId, lastRevision: row.lastRevision };
+}

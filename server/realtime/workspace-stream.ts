@@ -10,7 +10,6 @@
  * tab per flush. The open target's changes are tracked by position exactly
  * as in message.onEvent, so the tab's lastEventId resumes them.
  */
-import type { Db } from "@/db/client";
 import { loadWorkspaceAccess } from "@/server/access";
 import { type ChannelListItem, listChannels } from "@/server/channels/service";
 import { type ConversationListItem, listConversations } from "@/server/conversations/service";

@@ -307,6 +307,12 @@ const ROWS: Row[] = [
     run: ({ api, world }) => api.conversation.list({ workspaceId: world.workspaceId }),
   },
 
+  {
+    procedure: "conversation.get",
+    expect: { conversation: LINE.memberHidden },
+    run: ({ api, target }) => api.conversation.get(target as { conversationId: string }),
+  },
+
   // Channel-level.
   {
     procedure: "channel.get",

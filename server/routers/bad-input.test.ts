@@ -449,6 +449,11 @@ const CASES: Record<string, Case[]> = {
     })),
   ],
   "conversation.list": workspaceIdCases(),
+  "conversation.get": idCases(
+    "conversationId",
+    (_fx, conversationId) => ({ conversationId }),
+    (fx) => fx.otherConversationId,
+  ),
 
   "message.send": [
     ...targetCases(() => ({ body: "hello", clientMessageId: randomUUID() })),

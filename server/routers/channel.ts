@@ -61,6 +61,8 @@ export const channelRouter = router({
       ZChannelListItemSchema.extend({
         workspaceId: z.string(),
         memberCount: z.number(),
+        /** The channel's position now: pass it as lastEventId to stream what happens after a read. */
+        lastRevision: z.number(),
         createdAt: z.string(),
       }),
     )

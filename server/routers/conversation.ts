@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { listConversations, openConversation } from "@/server/conversations/service";
+import { getConversation, listConversations, openConversation } from "@/server/conversations/service";
 import { announceSidebarChange } from "@/server/realtime/bus";
 import { expected, ZConversationListItemSchema, ZIdSchema } from "@/server/schemas";
-import { router, workspaceProcedure } from "@/server/trpc";
+import { conversationProcedure, router, workspaceProcedure } from "@/server/trpc";
 
 export const conversationRouter = router({
   /** The same set of people always gets the same conversation. */
@@ -29,6 +29,16 @@ export const conversationRouter = router({
       }
       return { id: opened.id, created: opened.created };
     }),
+
+  get: conversationProcedure
+    .output(
+      ZConversationListItemSchema.extend({
+        workspaceId: z.string(),
+        /** The conversation's position now: pass it as lastEventId to stream what happens after a read. */
+        lastRevision: z.number(),
+      }),
+    )
+    .query(({ ctx }) => getConversation(ctx.db, ctx.user.id, ctx.conversation)),
 
   list: workspaceProcedure
     .output(z.array(ZConversationListItemSchema))

@@ -1,0 +1,21 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { auth } from "@/server/auth/config";
+import { AuthForm } from "../auth-form";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ next?: string }>;
+}) {
+  const { next } = await searchParams;
+  if ((await auth())?.user) redirect(next?.startsWith("/") && !next.startsWith("//") ? next : "/");
+  return (
+    <>
+      <h1 className="mb-4 text-xl font-semibold">Sign in to Sequent</h1>
+      <AuthForm mode="sign-in" next={next} />
+    </>
+  );
+}

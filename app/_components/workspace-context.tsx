@@ -1,0 +1,38 @@
+"use client";
+/** What every part of a workspace tab shares: who I am, the workspace, the chat store, the outbox. */
+import { createContext, useContext } from "react";
+import type { ChatStore } from "@/app/_lib/chat-store";
+import type { Outbox } from "@/app/_lib/outbox";
+import type { Me, Message, TargetRef, WorkspaceSummary } from "@/app/_lib/types";
+
+export interface OpenTarget {
+  target: TargetRef;
+  /** Position of the history the page rendered; the stream resumes after it. */
+  position: number;
+  /** The newest page of history, as the page rendered it. */
+  messages: Message[];
+}
+
+export interface WorkspaceContextValue {
+  me: Me;
+  workspace: {
+    id: string;
+    name: string;
+    role: "owner" | "admin" | "member";
+    generalChannelId: string | null;
+  };
+  workspaces: WorkspaceSummary[];
+  store: ChatStore;
+  outbox: Outbox;
+  /** Called by the open channel or conversation page. */
+  setOpen(open: OpenTarget | null): void;
+  drawer: { open: boolean; setOpen(open: boolean): void };
+}
+
+export const WorkspaceContext = createContext<WorkspaceContextValue | null>(null);
+
+export function useWorkspace(): WorkspaceContextValue {
+  const value = useContext(WorkspaceContext);
+  if (!value) throw new Error("useWorkspace outside a workspace");
+  return value;
+}

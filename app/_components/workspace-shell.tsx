@@ -1,0 +1,146 @@
+"use client";
+/**
+ * The frame of a workspace tab and the owner of its one event stream
+ * (workspace.onEvent): the stream feeds the chat store with the sidebar and
+ * the open channel's events, and reconnects by itself with its last
+ * position. Opening another channel re-subscribes with that channel and the
+ * position its page was rendered at, so nothing between render and stream
+ * is lost.
+ */
+import { useRouter } from "next/navigation";
+import { type ReactNode, useCallback, useEffect, useMemo, useState } from "react";
+import { ChatStore } from "@/app/_lib/chat-store";
+import { Outbox } from "@/app/_lib/outbox";
+import { useTRPCClient } from "@/app/_lib/trpc";
+import type {
+  ChannelItem,
+  ConversationItem,
+  Me,
+  StreamEvent,
+  WorkspaceSummary,
+} from "@/app/_lib/types";
+import { QuickSwitcher } from "./quick-switcher";
+import { Sidebar } from "./sidebar";
+import { useToast } from "./toast";
+import { type OpenTarget, WorkspaceContext, type WorkspaceContextValue } from "./workspace-context";
+
+export function WorkspaceShell({
+  me,
+  workspace,
+  workspaces,
+  channels,
+  conversations,
+  children,
+}: {
+  me: Me;
+  workspace: WorkspaceContextValue["workspace"];
+  workspaces: WorkspaceSummary[];
+  channels: ChannelItem[];
+  conversations: ConversationItem[];
+  children: ReactNode;
+}) {
+  const client = useTRPCClient();
+  const toast = useToast();
+  const router = useRouter();
+  const [store] = useState(() => new ChatStore({ channels, conversations }));
+  const [open, setOpenState] = useState<OpenTarget | null>(null);
+  const [drawerOpen, setDrawerOpen] = useState(false);
+
+  const [outbox] = useState(
+    () =>
+      new Outbox(
+        `sequent:outbox:${me.id}`,
+        (message) =>
+          client.message.send.mutate({
+            ...(message.target.kind === "channel"
+              ? { channelId: message.target.id }
+              : { conversationId: message.target.id }),
+            body: message.body,
+            clientMessageId: message.clientMessageId,
+            parentId: message.parentId,
+          }),
+        (message, outgoing) => store.mergeMessages(outgoing.target, [message]),
+        (_outgoing, reason) =>
+          toast(`Your message was not sent: ${reason} Edit it and retry, or discard it.`),
+      ),
+  );
+  useEffect(() => {
+    outbox.pump();
+    return () => outbox.close();
+  }, [outbox]);
+
+  const setOpen = useCallback((next: OpenTarget | null) => {
+    setOpenState((current) =>
+      current?.target.id === next?.target.id && current?.position === next?.position
+        ? current
+        : next,
+    );
+  }, []);
+
+  const openKey = open ? `${open.target.kind}:${open.target.id}:${open.position}` : "";
+  // biome-ignore lint/correctness/useExhaustiveDependencies: openKey stands for `open`
+  useEffect(() => {
+    store.open(open?.target ?? null);
+    if (open) {
+      store.mergeMessages(open.target, open.messages, {
+        hasOlder: (open.messages[0]?.sequence ?? 1) > 1,
+      });
+    }
+    store.connecting();
+    const input = {
+      workspaceId: workspace.id,
+      ...(open?.target.kind === "channel" ? { channelId: open.target.id } : {}),
+      ...(open?.target.kind === "conversation" ? { conversationId: open.target.id } : {}),
+      ...(open ? { lastEventId: String(open.position) } : {}),
+    };
+    let connected = false;
+    const subscription = client.workspace.onEvent.subscribe(input, {
+      onData(value) {
+        const event = (value as { data: StreamEvent }).data;
+        connected = true;
+        store.apply(event);
+        if (event.type === "stream.closed") {
+          toast(event.reason, "info");
+          if (open) router.push(`/w/${workspace.id}`);
+        }
+      },
+      onError(error) {
+        toast(`Live updates stopped: ${error.message} Reload the page to reconnect.`);
+        store.apply({ type: "stream.closed", reason: error.message });
+      },
+      onConnectionStateChange(state) {
+        if (state.state === "connecting" && connected) store.connectionLost();
+      },
+    });
+    return () => subscription.unsubscribe();
+  }, [client, store, workspace.id, openKey]);
+
+  const value = useMemo<WorkspaceContextValue>(
+    () => ({
+      me,
+      workspace,
+      workspaces,
+      store,
+      outbox,
+      setOpen,
+      drawer: { open: drawerOpen, setOpen: setDrawerOpen },
+    }),
+    [me, workspace, workspaces, store, outbox, setOpen, drawerOpen],
+  );
+
+  return (
+    <WorkspaceContext.Provider value={value}>
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-bg focus:p-2"
+      >
+        Skip to messages
+      </a>
+      <div className="flex h-dvh overflow-hidden">
+        <Sidebar />
+        <div className="flex min-w-0 flex-1 flex-col">{children}</div>
+      </div>
+      <QuickSwitcher />
+    </WorkspaceContext.Provider>
+  );
+}

@@ -1,0 +1,45 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { TimelineView } from "@/app/_components/timeline-view";
+import { conversationTitle } from "@/app/_lib/types";
+import { orNotFound, serverCaller } from "@/server/caller";
+
+type Params = Promise<{ workspaceId: string; conversationId: string }>;
+const isId = (value: string) =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+
+export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
+  const { conversationId } = await params;
+  if (!isId(conversationId)) return { title: "Not found" };
+  const caller = await serverCaller();
+  const [conversation, me] = await Promise.all([
+    orNotFound(caller.conversation.get({ conversationId })),
+    caller.user.me(),
+  ]);
+  return { title: conversation ? conversationTitle(conversation, me.id) : "Not found" };
+}
+
+export default async function ConversationPage({ params }: { params: Params }) {
+  const { workspaceId, conversationId } = await params;
+  if (!isId(conversationId)) notFound();
+  const caller = await serverCaller();
+  const conversation = await orNotFound(caller.conversation.get({ conversationId }));
+  if (!conversation || conversation.workspaceId !== workspaceId) notFound();
+  const [messages, me] = await Promise.all([
+    caller.message.list({ conversationId, limit: 50 }),
+    caller.user.me(),
+  ]);
+  const title = conversationTitle(conversation, me.id);
+  return (
+    <TimelineView
+      target={{ kind: "conversation", id: conversation.id }}
+      title={title}
+      headingLabel={title}
+      messages={messages}
+      position={conversation.lastRevision}
+      archived={false}
+      canModerate={false}
+      composerLabel={`Message ${title}`}
+    />
+  );
+}
