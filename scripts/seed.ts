@@ -2,7 +2,7 @@
  * `npm run db:seed`: a demo workspace on the configured (or embedded) database:
  * three people (password "sequent-demo-password"), a few channels with
  * history, a private channel and a direct conversation. Running it again
- * adds nothing twice: people are looked up by email first.
+ * reuses the people (looked up by email) and adds another demo workspace.
  */
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
