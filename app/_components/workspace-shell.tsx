@@ -134,7 +134,7 @@ export function WorkspaceShell({
         href="#main"
         className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-bg focus:p-2"
       >
-        Skip to messages
+        Skip to main content
       </a>
       <div className="flex h-dvh overflow-hidden">
         <Sidebar />

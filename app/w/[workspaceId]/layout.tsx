@@ -1,6 +1,7 @@
 import { notFound, redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { WorkspaceShell } from "@/app/_components/workspace-shell";
+import { isId } from "@/app/_lib/ids";
 import { auth } from "@/server/auth/config";
 import { orNotFound, serverCaller } from "@/server/caller";
 
@@ -14,7 +15,7 @@ export default async function WorkspaceLayout({
   const { workspaceId } = await params;
   if (!(await auth())?.user) redirect(`/sign-in?next=${encodeURIComponent(`/w/${workspaceId}`)}`);
   const caller = await serverCaller();
-  if (!/^[0-9a-f-]{36}$/i.test(workspaceId)) notFound();
+  if (!isId(workspaceId)) notFound();
   const workspace = await orNotFound(caller.workspace.get({ workspaceId }));
   if (!workspace) notFound();
   const [me, workspaces, channels, conversations] = await Promise.all([

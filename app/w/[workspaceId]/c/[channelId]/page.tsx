@@ -2,12 +2,10 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { JoinChannel } from "@/app/_components/join-channel";
 import { MembersLink, TimelineView } from "@/app/_components/timeline-view";
+import { isId } from "@/app/_lib/ids";
 import { orNotFound, serverCaller } from "@/server/caller";
 
 type Params = Promise<{ workspaceId: string; channelId: string }>;
-
-const isId = (value: string) =>
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
   const { channelId } = await params;

@@ -1,12 +1,11 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { TimelineView } from "@/app/_components/timeline-view";
+import { isId } from "@/app/_lib/ids";
 import { conversationTitle } from "@/app/_lib/types";
 import { orNotFound, serverCaller } from "@/server/caller";
 
 type Params = Promise<{ workspaceId: string; conversationId: string }>;
-const isId = (value: string) =>
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
   const { conversationId } = await params;

@@ -1,0 +1,22 @@
+import type { Metadata } from "next";
+import { serverCaller } from "@/server/caller";
+import { WorkspaceSettings } from "./workspace-settings";
+
+export const metadata: Metadata = { title: "Workspace settings" };
+
+/** Invites, members and leaving; the invite list only for owners and admins, as the API allows. */
+export default async function WorkspaceSettingsPage({
+  params,
+}: {
+  params: Promise<{ workspaceId: string }>;
+}) {
+  const { workspaceId } = await params;
+  const caller = await serverCaller();
+  const workspace = await caller.workspace.get({ workspaceId });
+  const isAdmin = workspace.role === "owner" || workspace.role === "admin";
+  const [members, invites] = await Promise.all([
+    caller.workspace.members({ workspaceId }),
+    isAdmin ? caller.workspace.listInvites({ workspaceId }) : null,
+  ]);
+  return <WorkspaceSettings members={members} invites={invites} />;
+}
