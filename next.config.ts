@@ -3,7 +3,7 @@ import { env } from "./server/env";
 
 // Validate the environment when the app is built or started, so a bad value
 // stops it with one line instead of failing on the first request.
-env();
+const config = env();
 
 // Pages get a per-request nonce CSP from proxy.ts; these cover every response.
 const securityHeaders = [
@@ -15,6 +15,7 @@ const securityHeaders = [
 ];
 
 const nextConfig: NextConfig = {
+  distDir: config.SEQUENT_BUILD_DIR ?? ".next",
   reactStrictMode: true,
   poweredByHeader: false,
   // Native or Node-only packages stay outside the server bundle.

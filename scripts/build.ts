@@ -7,10 +7,10 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { childProcessEnv } from "@/server/env";
+import { childProcessEnv, env } from "@/server/env";
 
 const root = process.cwd();
-const buildDir = path.join(root, ".next");
+const buildDir = path.join(root, env().SEQUENT_BUILD_DIR ?? ".next");
 const hashFile = path.join(buildDir, "sequent-source.sha256");
 const inputs = ["app", "server", "db", "public"];
 const rootFiles = [
@@ -50,7 +50,7 @@ export function sourceHash(): string {
   return hash.digest("hex");
 }
 
-const lockDir = path.join(root, ".next-build.lock");
+const lockDir = `${buildDir}-build.lock`;
 
 function pidAlive(pid: number): boolean {
   try {

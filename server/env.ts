@@ -70,6 +70,14 @@ const schema = z
     CI: z.preprocess(emptyAsUndefined, z.string().optional()),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
     SEQUENT_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().optional()),
+    /** Where `next build` writes and `next start` reads (default .next), so builds can live side by side. */
+    SEQUENT_BUILD_DIR: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^\.next[\w.-]*$/, 'must be a folder name starting with ".next", e.g. ".next-bench"')
+        .optional(),
+    ),
     AUTH_SECRET: z.preprocess(
       emptyAsUndefined,
       z

@@ -35,7 +35,6 @@ import {
   type TargetAccess,
 } from "./access";
 import type { SessionUser } from "./auth/users";
-import { env } from "./env";
 import { AppError } from "./errors";
 import type { Target } from "./messages/types";
 
@@ -72,14 +71,7 @@ function fieldErrors(error: ZodLikeError) {
   return fields;
 }
 
-const streams = env();
 const t = initTRPC.context<Context>().create({
-  // Streams end before common serverless limits; clients resume with lastEventId.
-  sse: {
-    maxDurationMs: streams.STREAM_MAX_SECONDS * 1000,
-    ping: { enabled: true, intervalMs: streams.STREAM_PING_SECONDS * 1000 },
-    client: { reconnectAfterInactivityMs: streams.STREAM_PING_SECONDS * 3000 },
-  },
   errorFormatter({ shape, error }) {
     const zodError =
       error.code === "BAD_REQUEST" && isZodError(error.cause) ? error.cause : undefined;

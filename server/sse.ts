@@ -1,0 +1,254 @@
+/**
+ * Server-sent events for tRPC subscriptions, speaking exactly the protocol of
+ * tRPC's httpSubscriptionLink (`connected`, tracked `id:`/`data:` events,
+ * `ping`, `serialized-error`, `return`), through the same procedures, input
+ * parsing and middleware as every other call (callTRPCProcedure).
+ *
+ * Why not tRPC's own SSE producer: it builds a chain of async generators,
+ * transform streams and a timer for every stream and serialises every event
+ * once per subscriber. A channel with thousands of open tabs then spends its
+ * CPU and memory there. Here a stream is one ReadableStream pulling from the
+ * procedure's iterator; an event object that many subscribers share (the
+ * feeds hand the same MessageEvent to all of them) is encoded once per
+ * position; and pings and the maximum stream age are handled for all streams
+ * by one timer.
+ */
+
+import type { AnyTRPCRouter } from "@trpc/server";
+import {
+  callTRPCProcedure,
+  getTRPCErrorFromUnknown,
+  getTRPCErrorShape,
+  isTrackedEnvelope,
+  TRPCError,
+} from "@trpc/server";
+import { env } from "./env";
+import { processSingleton } from "./singleton";
+import type { Context } from "./trpc";
+
+const encoder = new TextEncoder();
+const PING = encoder.encode("event: ping\ndata: \n\n");
+const RETURN = encoder.encode("event: return\ndata: \n\n");
+
+export const sseHeaders = {
+  "Content-Type": "text/event-stream",
+  "Cache-Control": "no-cache, no-transform",
+  "X-Accel-Buffering": "no",
+  Connection: "keep-alive",
+};
+
+/** Encoded frames of shared event objects, by object, for the position they were sent at. */
+const frames = new WeakMap<object, { id: string; bytes: Uint8Array }>();
+
+function dataFrame(id: string | undefined, data: unknown): Uint8Array {
+  const shared = typeof data === "object" && data !== null;
+  if (shared && id !== undefined) {
+    const cached = frames.get(data);
+    if (cached && cached.id === id) return cached.bytes;
+  }
+  const bytes = encoder.encode(
+    `${id !== undefined ? `id: ${id}\n` : ""}data: ${JSON.stringify(data)}\n\n`,
+  );
+  if (shared && id !== undefined) frames.set(data, { id, bytes });
+  return bytes;
+}
+
+interface OpenStream {
+  openedAt: number;
+  lastWriteAt: number;
+  write(bytes: Uint8Array): void;
+  end(): void;
+}
+
+/** One timer for every open stream: pings idle ones, ends those past the maximum age. */
+const registry = processSingleton("sse:streams", () => {
+  const streams = new Set<OpenStream>();
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    const { STREAM_PING_SECONDS, STREAM_MAX_SECONDS } = env();
+    const now = Date.now();
+    for (const stream of streams) {
+      if (now - stream.openedAt >= STREAM_MAX_SECONDS * 1000) stream.end();
+      else if (now - stream.lastWriteAt >= STREAM_PING_SECONDS * 1000) stream.write(PING);
+    }
+  };
+  return {
+    add(stream: OpenStream) {
+      streams.add(stream);
+      if (!timer) {
+        timer = setInterval(tick, 1000);
+        timer.unref();
+      }
+    },
+    delete(stream: OpenStream) {
+      streams.delete(stream);
+      if (streams.size === 0 && timer) {
+        clearInterval(timer);
+        timer = undefined;
+      }
+    },
+    get size() {
+      return streams.size;
+    },
+  };
+});
+
+export function openStreamCount() {
+  return registry.size;
+}
+
+function lastEventIdOf(request: Request, url: URL): string | null {
+  const value =
+    request.headers.get("last-event-id") ??
+    url.searchParams.get("lastEventId") ??
+    url.searchParams.get("Last-Event-Id");
+  return value && !/[\0\n\r]/.test(value) ? value : null;
+}
+
+/** Whether `path` names a subscription of the router (only those are served here). */
+export function isSubscription(router: AnyTRPCRouter, path: string): boolean {
+  const procedure = (
+    router._def.procedures as Record<string, { _def: { type: string } } | undefined>
+  )[path];
+  return procedure?._def.type === "subscription";
+}
+
+export async function serveSubscription(opts: {
+  router: AnyTRPCRouter;
+  path: string;
+  request: Request;
+  createContext: () => Promise<Context>;
+  onError?: (error: TRPCError) => void;
+}): Promise<Response> {
+  const { router, path, request } = opts;
+  const url = new URL(request.url);
+  const abort = new AbortController();
+  const { STREAM_PING_SECONDS } = env();
+
+  let input: unknown;
+  let startError: TRPCError | undefined;
+  try {
+    const raw = url.searchParams.get("input");
+    input = raw === null ? undefined : JSON.parse(raw);
+  } catch (cause) {
+    startError = new TRPCError({ code: "PARSE_ERROR", message: "input is not valid JSON", cause });
+  }
+  const lastEventId = lastEventIdOf(request, url);
+  if (lastEventId) {
+    input =
+      typeof input === "object" && input !== null
+        ? { ...input, lastEventId }
+        : (input ?? { lastEventId });
+  }
+
+  let ctx: Context | undefined;
+  const errorFrame = (cause: unknown) => {
+    const error = getTRPCErrorFromUnknown(cause);
+    opts.onError?.(error);
+    const shape = getTRPCErrorShape({
+      config: router._def._config,
+      ctx,
+      error,
+      input,
+      path,
+      type: "subscription",
+    });
+    return encoder.encode(`event: serialized-error\ndata: ${JSON.stringify(shape)}\n\n`);
+  };
+
+  let iterator: AsyncIterator<unknown> | undefined;
+  if (!startError) {
+    try {
+      ctx = await opts.createContext();
+      const result = await callTRPCProcedure({
+        router,
+        path,
+        getRawInput: async () => input,
+        ctx,
+        type: "subscription",
+        signal: abort.signal,
+        batchIndex: 0,
+      });
+      iterator = (result as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    } catch (cause) {
+      startError = getTRPCErrorFromUnknown(cause);
+    }
+  }
+
+  const connected = encoder.encode(
+    `event: connected\ndata: ${JSON.stringify({ reconnectAfterInactivityMs: STREAM_PING_SECONDS * 3000 })}\n\n`,
+  );
+  let stream: OpenStream | undefined;
+  let finished = false;
+  const finish = (
+    controller: ReadableStreamDefaultController<Uint8Array> | undefined,
+    last?: Uint8Array,
+  ) => {
+    if (finished) return;
+    finished = true;
+    if (stream) registry.delete(stream);
+    abort.abort();
+    void iterator?.return?.().catch(() => {});
+    if (controller) {
+      try {
+        if (last) controller.enqueue(last);
+        controller.close();
+      } catch {
+        // Already closed by the client.
+      }
+    }
+  };
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        controller.enqueue(connected);
+        if (startError || !iterator) {
+          finish(controller, errorFrame(startError));
+          return;
+        }
+        const now = Date.now();
+        stream = {
+          openedAt: now,
+          lastWriteAt: now,
+          write(bytes) {
+            if (finished) return;
+            this.lastWriteAt = Date.now();
+            try {
+              controller.enqueue(bytes);
+            } catch {
+              finish(undefined);
+            }
+          },
+          // Past the maximum age: end without `return`, so the client reconnects and resumes.
+          end: () => finish(controller),
+        };
+        registry.add(stream);
+        request.signal?.addEventListener("abort", () => finish(undefined), { once: true });
+      },
+      async pull(controller) {
+        if (finished || !iterator || !stream) return;
+        try {
+          const next = await iterator.next();
+          if (finished) return;
+          if (next.done) {
+            finish(controller, RETURN);
+            return;
+          }
+          const value = next.value;
+          stream.write(
+            isTrackedEnvelope(value) ? dataFrame(value[0], value[1]) : dataFrame(undefined, value),
+          );
+        } catch (cause) {
+          finish(controller, errorFrame(cause));
+        }
+      },
+      cancel() {
+        finish(undefined);
+      },
+    },
+    { highWaterMark: 16 },
+  );
+
+  return new Response(body, { status: 200, headers: sseHeaders });
+}
