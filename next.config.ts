@@ -18,6 +18,10 @@ const nextConfig: NextConfig = {
   distDir: config.SEQUENT_BUILD_DIR ?? ".next",
   reactStrictMode: true,
   poweredByHeader: false,
+  // Per-response gzip holds ~280 KB of zlib state for as long as a response
+  // streams, and re-compresses every event for every subscriber; put
+  // compression in the proxy in front instead (it is off for SSE there too).
+  compress: false,
   // Native or Node-only packages stay outside the server bundle.
   serverExternalPackages: [
     "pg",
