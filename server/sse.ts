@@ -72,7 +72,19 @@ const registry = processSingleton("sse:streams", () => {
       else if (now - stream.lastWriteAt >= STREAM_PING_SECONDS * 1000) stream.write(PING);
     }
   };
+  // On shutdown every stream ends (without `return`), so clients reconnect —
+  // to a live instance — instead of holding this process open.
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    for (const stream of streams) stream.end();
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
   return {
+    get stopping() {
+      return stopping;
+    },
     add(stream: OpenStream) {
       streams.add(stream);
       if (!timer) {
@@ -121,6 +133,10 @@ export async function serveSubscription(opts: {
   onError?: (error: TRPCError) => void;
 }): Promise<Response> {
   const { router, path, request } = opts;
+  if (registry.stopping) {
+    // A reconnect on a kept-alive socket of a stopping process: close the socket so it goes elsewhere.
+    return new Response(null, { status: 200, headers: { ...sseHeaders, Connection: "close" } });
+  }
   const url = new URL(request.url);
   const abort = new AbortController();
   const { STREAM_PING_SECONDS } = env();

@@ -15,6 +15,7 @@ import { bus, topics } from "./bus";
 import type { AccessChange, MessageEvent, TargetStreamEvent } from "./events";
 import { feeds } from "./feed";
 import { AsyncQueue } from "./queue";
+import { currentRevision } from "./replay";
 
 const ACCESS_RECHECK_MS = 30_000;
 
@@ -102,7 +103,11 @@ export async function* followTarget(
     if (signal?.aborted) return;
     const attachedAt = await feed.attach(listener);
     let last = after ?? attachedAt;
-    const reset = last > attachedAt;
+    // The feed may trail the database for a moment (a ring still on its way from
+    // another instance, or lost); only a position beyond the database's is a reset.
+    // Otherwise the feed's events up to `last` are skipped below, as the client has them.
+    const reset =
+      last > attachedAt && last > ((await currentRevision(identity.db, target)) ?? attachedAt);
     if (reset) last = attachedAt;
     if (after !== null && !reset) {
       for await (const page of feed.backlog(last, attachedAt)) {

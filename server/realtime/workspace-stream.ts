@@ -95,6 +95,11 @@ class TargetTopics {
     }
   }
 
+  /** Resolves once rings for every subscribed target reach this instance. */
+  async ready() {
+    await Promise.all([...this.subscriptions.keys()].map((topic) => bus().whenSubscribed(topic)));
+  }
+
   close() {
     for (const unsubscribe of this.subscriptions.values()) unsubscribe();
     this.subscriptions.clear();
@@ -120,7 +125,9 @@ export async function* followWorkspace(
   const dirtyChannels = new Set<string>();
   const dirtyConversations = new Set<string>();
   let flushTimer: NodeJS.Timeout | undefined;
-  const knownChannels = new Set<string>();
+  // What this tab was last sent of each item, so unchanged items are not sent again.
+  const knownChannels = new Map<string, string>();
+  const knownConversations = new Map<string, string>();
   const markDirty = (target: Target) => {
     (target.kind === "channel" ? dirtyChannels : dirtyConversations).add(target.id);
     flushTimer ??= setTimeout(() => void flush(), FLUSH_MS);
@@ -138,8 +145,10 @@ export async function* followWorkspace(
         const channels = await listChannels(db, userId, workspaceId, channelIds);
         const visible = new Set(channels.map((channel) => channel.id));
         for (const channel of channels) {
-          knownChannels.add(channel.id);
           targetTopics.add({ kind: "channel", id: channel.id }, channel.isMember);
+          const json = JSON.stringify(channel);
+          if (knownChannels.get(channel.id) === json) continue;
+          knownChannels.set(channel.id, json);
           queue.push({ kind: "event", event: { type: "sidebar.channel", channel } });
         }
         for (const id of channelIds) {
@@ -157,6 +166,9 @@ export async function* followWorkspace(
           conversationIds,
         )) {
           targetTopics.add({ kind: "conversation", id: conversation.id }, true);
+          const json = JSON.stringify(conversation);
+          if (knownConversations.get(conversation.id) === json) continue;
+          knownConversations.set(conversation.id, json);
           queue.push({ kind: "event", event: { type: "sidebar.conversation", conversation } });
         }
       }
@@ -173,7 +185,9 @@ export async function* followWorkspace(
       presence().online(workspaceId),
     ]);
     knownChannels.clear();
-    for (const channel of channels) knownChannels.add(channel.id);
+    for (const channel of channels) knownChannels.set(channel.id, JSON.stringify(channel));
+    knownConversations.clear();
+    for (const item of conversations) knownConversations.set(item.id, JSON.stringify(item));
     targetTopics.sync(channels, conversations);
     return { type: "sidebar.snapshot" as const, channels, conversations, online };
   };
@@ -226,7 +240,16 @@ export async function* followWorkspace(
     let position = start;
     await presence().enter(workspaceId, userId);
     try {
-      yield { position, event: await snapshot() };
+      const first = await snapshot();
+      yield { position, event: first };
+      // The snapshot was read before its targets' topics were listened to: read
+      // the items once more when they are, so a change in between is not missed.
+      void targetTopics.ready().then(() => {
+        for (const channel of first.channels)
+          if (channel.isMember) markDirty({ kind: "channel", id: channel.id });
+        for (const conversation of first.conversations)
+          markDirty({ kind: "conversation", id: conversation.id });
+      });
       if (open) {
         // The open target's changes arrive through the same queue, in order, from followTarget.
         void (async () => {
