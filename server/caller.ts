@@ -26,3 +26,21 @@ export async function orNotFound<T>(promise: Promise<T>): Promise<T | null> {
     throw error;
   }
 }
+
+/**
+ * For page titles: the result, or null when the caller may not see it at
+ * all. Metadata renders beside the layout that redirects signed-out people,
+ * so it must not fail on their behalf.
+ */
+export async function forTitle<T>(promise: Promise<T>): Promise<T | null> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (
+      error instanceof TRPCError &&
+      ["NOT_FOUND", "UNAUTHORIZED", "FORBIDDEN"].includes(error.code)
+    )
+      return null;
+    throw error;
+  }
+}

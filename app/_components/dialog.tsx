@@ -19,7 +19,14 @@ export function Dialog({
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      // React's autoFocus ran while the dialog was still closed, so showModal() focused the
+      // first focusable element (the Close button); give focus to the first field instead.
+      dialog
+        .querySelector<HTMLElement>("input:not([type='hidden']):not([disabled]), textarea, select")
+        ?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (

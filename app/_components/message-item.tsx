@@ -17,6 +17,8 @@ const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeS
 export interface MessageItemProps {
   message: Message;
   grouped: boolean;
+  /** The first message after your read position (the visual divider is hidden from screen readers). */
+  firstUnread?: boolean;
   meId: string;
   canModerate: boolean;
   writable: boolean;
@@ -30,6 +32,7 @@ export interface MessageItemProps {
 export const MessageItem = memo(function MessageItem({
   message,
   grouped,
+  firstUnread = false,
   meId,
   canModerate,
   writable,
@@ -70,7 +73,7 @@ export const MessageItem = memo(function MessageItem({
     <article
       aria-posinset={message.sequence}
       aria-setsize={setSize}
-      aria-label={`${message.author.name}, ${timeFormat.format(created)}`}
+      aria-label={`${firstUnread ? "New messages start here. " : ""}${message.author.name}, ${fullFormat.format(created)}`}
       // biome-ignore lint/a11y/noNoninteractiveTabindex: articles in a feed are focusable (WAI-ARIA feed pattern)
       tabIndex={0}
       data-sequence={message.sequence}

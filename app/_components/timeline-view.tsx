@@ -135,7 +135,8 @@ export function TimelineView({
 
   return (
     <main className="flex min-h-0 flex-1 flex-col" aria-label={headingLabel}>
-      <header className="flex items-center gap-3 border-b border-border px-4 py-2">
+      {/* Wraps on narrow screens, so the title keeps room beside the header's links. */}
+      <header className="flex flex-wrap items-center gap-x-3 gap-y-2 border-b border-border px-4 py-2">
         <button
           type="button"
           className="rounded border border-border px-2 py-1 md:hidden"
@@ -144,7 +145,7 @@ export function TimelineView({
         >
           ☰
         </button>
-        <div className="min-w-0 flex-1">
+        <div className="min-w-0 flex-1 basis-40">
           <h1 className="truncate text-lg font-bold">{title}</h1>
           {topic ? <p className="truncate text-sm text-muted">{topic}</p> : null}
         </div>

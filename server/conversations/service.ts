@@ -115,7 +115,11 @@ export async function listConversations(
 }
 
 /** One conversation of the user's, with its position now (for resuming a stream from this read). */
-export async function getConversation(db: Db, userId: string, access: { id: string; workspaceId: string }) {
+export async function getConversation(
+  db: Db,
+  userId: string,
+  access: { id: string; workspaceId: string },
+) {
   const [row] = await db
     .select({ lastRevision: conversations.lastRevision })
     .from(conversations)

@@ -1,5 +1,9 @@
 import { z } from "zod";
-import { getConversation, listConversations, openConversation } from "@/server/conversations/service";
+import {
+  getConversation,
+  listConversations,
+  openConversation,
+} from "@/server/conversations/service";
 import { announceSidebarChange } from "@/server/realtime/bus";
 import { expected, ZConversationListItemSchema, ZIdSchema } from "@/server/schemas";
 import { conversationProcedure, router, workspaceProcedure } from "@/server/trpc";

@@ -3,14 +3,14 @@ import { notFound } from "next/navigation";
 import { JoinChannel } from "@/app/_components/join-channel";
 import { MembersLink, TimelineView } from "@/app/_components/timeline-view";
 import { isId } from "@/app/_lib/ids";
-import { orNotFound, serverCaller } from "@/server/caller";
+import { forTitle, orNotFound, serverCaller } from "@/server/caller";
 
 type Params = Promise<{ workspaceId: string; channelId: string }>;
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
   const { channelId } = await params;
   if (!isId(channelId)) return { title: "Not found" };
-  const channel = await orNotFound((await serverCaller()).channel.get({ channelId }));
+  const channel = await forTitle((await serverCaller()).channel.get({ channelId }));
   return { title: channel ? `#${channel.name}` : "Not found" };
 }
 

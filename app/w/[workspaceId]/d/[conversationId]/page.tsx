@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { TimelineView } from "@/app/_components/timeline-view";
 import { isId } from "@/app/_lib/ids";
 import { conversationTitle } from "@/app/_lib/types";
-import { orNotFound, serverCaller } from "@/server/caller";
+import { forTitle, orNotFound, serverCaller } from "@/server/caller";
 
 type Params = Promise<{ workspaceId: string; conversationId: string }>;
 
@@ -12,10 +12,10 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
   if (!isId(conversationId)) return { title: "Not found" };
   const caller = await serverCaller();
   const [conversation, me] = await Promise.all([
-    orNotFound(caller.conversation.get({ conversationId })),
-    caller.user.me(),
+    forTitle(caller.conversation.get({ conversationId })),
+    forTitle(caller.user.me()),
   ]);
-  return { title: conversation ? conversationTitle(conversation, me.id) : "Not found" };
+  return { title: conversation && me ? conversationTitle(conversation, me.id) : "Not found" };
 }
 
 export default async function ConversationPage({ params }: { params: Params }) {

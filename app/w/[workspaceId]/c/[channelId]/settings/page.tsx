@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { isId } from "@/app/_lib/ids";
-import { orNotFound, serverCaller } from "@/server/caller";
+import { forTitle, orNotFound, serverCaller } from "@/server/caller";
 import { ChannelSettings } from "./channel-settings";
 
 type Params = Promise<{ workspaceId: string; channelId: string }>;
@@ -9,7 +9,7 @@ type Params = Promise<{ workspaceId: string; channelId: string }>;
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
   const { channelId } = await params;
   if (!isId(channelId)) return { title: "Not found" };
-  const channel = await orNotFound((await serverCaller()).channel.get({ channelId }));
+  const channel = await forTitle((await serverCaller()).channel.get({ channelId }));
   return { title: channel ? `Settings · #${channel.name}` : "Not found" };
 }
 
