@@ -10,8 +10,9 @@ import path from "node:path";
 import { childProcessEnv, env } from "@/server/env";
 
 const root = process.cwd();
-const buildDir = path.join(root, env().SEQUENT_BUILD_DIR ?? ".next");
-const hashFile = path.join(buildDir, "sequent-source.sha256");
+// Resolved when used: importing this module must not validate the environment
+// (npm start reports a bad one itself, in one line).
+const buildDir = () => path.join(root, env().SEQUENT_BUILD_DIR ?? ".next");
 const inputs = ["app", "server", "db", "public"];
 const rootFiles = [
   "next.config.ts",
@@ -50,7 +51,7 @@ export function sourceHash(): string {
   return hash.digest("hex");
 }
 
-const lockDir = `${buildDir}-build.lock`;
+const lockDir = () => `${buildDir()}-build.lock`;
 
 function pidAlive(pid: number): boolean {
   try {
@@ -65,22 +66,22 @@ function pidAlive(pid: number): boolean {
 function withBuildLock<T>(fn: () => T): T {
   for (;;) {
     try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(path.join(lockDir, "pid"), String(process.pid));
+      fs.mkdirSync(lockDir());
+      fs.writeFileSync(path.join(lockDir(), "pid"), String(process.pid));
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const holder = Number(
-        fs.readFileSync(path.join(lockDir, "pid"), { encoding: "utf8", flag: "a+" }),
+        fs.readFileSync(path.join(lockDir(), "pid"), { encoding: "utf8", flag: "a+" }),
       );
-      if (holder && !pidAlive(holder)) fs.rmSync(lockDir, { recursive: true, force: true });
+      if (holder && !pidAlive(holder)) fs.rmSync(lockDir(), { recursive: true, force: true });
       else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     }
   }
   try {
     return fn();
   } finally {
-    fs.rmSync(lockDir, { recursive: true, force: true });
+    fs.rmSync(lockDir(), { recursive: true, force: true });
   }
 }
 
@@ -91,7 +92,8 @@ export function ensureProductionBuild(): boolean {
 
 function buildIfStale(): boolean {
   const wanted = sourceHash();
-  const hasBuild = fs.existsSync(path.join(buildDir, "BUILD_ID"));
+  const hashFile = path.join(buildDir(), "sequent-source.sha256");
+  const hasBuild = fs.existsSync(path.join(buildDir(), "BUILD_ID"));
   if (hasBuild && fs.existsSync(hashFile) && fs.readFileSync(hashFile, "utf8") === wanted)
     return false;
   console.log(

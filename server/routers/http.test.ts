@@ -314,9 +314,9 @@ describe("the API over HTTP", () => {
     });
 
     it("are on pages", async () => {
-      const page = await fetch(new URL("/", url), { redirect: "manual" });
+      const page = await fetch(new URL("/sign-in", url), { redirect: "manual" });
       expect(page.status).toBe(200);
-      expectSecurityHeaders(page.headers, "GET /");
+      expectSecurityHeaders(page.headers, "GET /sign-in");
     });
   });
 });
