@@ -1,0 +1,77 @@
+/**
+ * Temporary folders of the benchmark, and what a run that was killed outright
+ * (SIGKILL, or tsx force-killing a child that was busy when Ctrl+C came) left
+ * in them: each folder records the pid of the run that owns it; a later run
+ * stops the PostgreSQL servers in folders whose owner is gone (by the pid in
+ * their postmaster.pid) and removes the folders.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sleep } from "./context";
+
+const PREFIX = "sequent-bench-";
+const OWNER = "bench-owner.json";
+
+/** A new temporary folder owned by this process, enterable by the `postgres` user. */
+export function ownedTempDir(kind: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${kind}-`));
+  fs.chmodSync(dir, 0o755);
+  fs.writeFileSync(path.join(dir, OWNER), JSON.stringify({ pid: process.pid }));
+  return dir;
+}
+
+function alive(pid: number) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function postmasterPid(clusterDir: string): number | undefined {
+  try {
+    const pid = Number(
+      fs.readFileSync(path.join(clusterDir, "postmaster.pid"), "utf8").split("\n")[0],
+    );
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stops a postmaster by pid (fast shutdown, then SIGKILL) and waits for it to go. */
+export async function stopPostmaster(pid: number) {
+  if (!alive(pid)) return;
+  process.kill(pid, "SIGINT");
+  for (let waited = 0; alive(pid) && waited < 10_000; waited += 50) await sleep(50);
+  if (alive(pid)) {
+    process.kill(pid, "SIGKILL");
+    for (let waited = 0; alive(pid) && waited < 5000; waited += 50) await sleep(50);
+  }
+}
+
+/** Removes what earlier, killed runs left behind; returns how many folders. */
+export async function sweepLeftovers(): Promise<number> {
+  let swept = 0;
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    if (!name.startsWith(PREFIX)) continue;
+    const dir = path.join(os.tmpdir(), name);
+    let owner: number | undefined;
+    try {
+      owner = (JSON.parse(fs.readFileSync(path.join(dir, OWNER), "utf8")) as { pid: number }).pid;
+    } catch {
+      // Folders without an owner record are pgbench's short-lived ones, or not ours.
+      continue;
+    }
+    if (owner === process.pid || alive(owner)) continue;
+    for (const cluster of [path.join(dir, "pg"), path.join(dir, ".data", "pg")]) {
+      const pid = postmasterPid(cluster);
+      if (pid) await stopPostmaster(pid);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    swept++;
+  }
+  return swept;
+}

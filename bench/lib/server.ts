@@ -1,0 +1,89 @@
+/**
+ * The app under test: one production server (`next start`) as a child
+ * process, started the way server/testing/app-server.ts starts it, with the
+ * benchmark's settings: no rate limits, diagnostics on /api/health, GC
+ * exposed (so memory is read after a collection), in-process fan-out.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { type AppServer, startAppServer } from "@/server/testing/app-server";
+import type { HttpClient } from "./http";
+
+export interface Diagnostics {
+  pid: number;
+  listeners: number;
+  feeds: number;
+  rss: number;
+  heapUsed: number;
+  gcRan: boolean;
+  cpuMicros: number;
+  dbConnections: { total: number; idle: number };
+}
+
+export async function startBenchServer(
+  databaseUrl: string,
+  options: { profileDir?: string } = {},
+): Promise<AppServer> {
+  const profiling = options.profileDir
+    ? ` --require ${JSON.stringify(path.join(import.meta.dirname, "cpu-profiler.cjs"))}`
+    : "";
+  return startAppServer({
+    databaseUrl,
+    env: {
+      RATE_LIMITS: "off",
+      SEQUENT_DIAGNOSTICS: "1",
+      NODE_OPTIONS: `--expose-gc${profiling}`,
+      SEQUENT_BENCH_PROFILE_DIR: options.profileDir,
+      AUTH_SECRET: randomBytes(32).toString("base64url"),
+      REDIS_URL: undefined,
+      DATABASE_POOL_SIZE: undefined,
+      LOG_QUERIES: undefined,
+    },
+  });
+}
+
+/** GET /api/health with diagnostics (it runs a full GC first). */
+export async function diagnostics(client: HttpClient): Promise<Diagnostics> {
+  const reply = await client.request("GET", "/api/health");
+  if (reply.status !== 200) throw new Error(`/api/health answered ${reply.status}: ${reply.text}`);
+  const body = JSON.parse(reply.text) as Diagnostics & { ok: boolean };
+  if (body.pid === undefined)
+    throw new Error("/api/health has no diagnostics (SEQUENT_DIAGNOSTICS)");
+  return body;
+}
+
+let ticksPerSecond: number | undefined;
+
+/**
+ * CPU time (user + system, all threads) of a process in µs, from
+ * /proc/<pid>/stat, so reading it costs the server nothing (the health
+ * route would run a GC first). Undefined where /proc is missing.
+ */
+export function processCpuMicros(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may contain spaces) start at state (field 3).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    if (ticksPerSecond === undefined) {
+      try {
+        ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" })) || 100;
+      } catch {
+        ticksPerSecond = 100;
+      }
+    }
+    return (ticks / ticksPerSecond) * 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Server output lines that report faults (tRPC INTERNAL_SERVER_ERROR, pool errors, crashes). */
+export function faultLines(output: string): string[] {
+  return output
+    .split("\n")
+    .filter((line) => /failed:|error|Error|unhandled|ECONN|EMFILE/.test(line))
+    .filter((line) => !/^\s*$/.test(line));
+}

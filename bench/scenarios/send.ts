@@ -1,0 +1,311 @@
+/**
+ * Scenarios 1 and 2: sends through the whole path (HTTP → tRPC → token and
+ * membership middleware → transaction → commit → response) at 1..64
+ * concurrent senders, into one hot channel and spread over 1,000 channels,
+ * each run followed by pgbench replaying the same transaction at the same
+ * concurrency (interleaved, so drift hits both alike); then the p99 of an
+ * open-loop send rate at half the best measured throughput.
+ */
+import { randomUUID } from "node:crypto";
+import { type BenchContext, now, sleep } from "../lib/context";
+import type { HttpClient } from "../lib/http";
+import { type PgbenchRun, runPgbench, sendScript } from "../lib/pgbench";
+import { sequenceProblems } from "../lib/seed";
+import { processCpuMicros } from "../lib/server";
+import { type Latencies, latencies, median } from "../lib/stats";
+
+type Mode = "hot" | "spread";
+
+interface SendRun {
+  throughput: number;
+  latency: Latencies;
+  errors: number;
+  errorSamples: string[];
+  /** Server process CPU (user + system) per successful send over the whole run, µs. */
+  serverCpuPerSend: number;
+  /** The server's CPU use over the run, in cores. */
+  serverCores: number;
+  /** This process's (the load generator's) CPU per send, µs. */
+  clientCpuPerSend: number;
+}
+
+const modeLabel = (mode: Mode, channels: number) =>
+  mode === "hot" ? "one hot channel" : `${channels.toLocaleString("en-US")} channels`;
+
+function pick<T>(list: readonly T[]): T {
+  return list[Math.floor(Math.random() * list.length)] as T;
+}
+
+/** Closed loop: `concurrency` senders, each sending as soon as its previous send returned. */
+async function appRun(
+  ctx: BenchContext,
+  client: HttpClient,
+  mode: Mode,
+  concurrency: number,
+): Promise<SendRun> {
+  const { fixture, options } = ctx;
+  const pid = ctx.app().server.child.pid as number;
+  const serverCpu = processCpuMicros(pid) ?? Number.NaN;
+  const clientCpu = process.cpuUsage();
+  let sent = 0;
+  const start = now();
+  const measureFrom = start + options.warmupSeconds * 1000;
+  const measureTo = measureFrom + options.sendSeconds * 1000;
+  const samples: number[] = [];
+  let errors = 0;
+  const errorSamples: string[] = [];
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      const token = (fixture.senders[worker] ?? fixture.senders[0])?.token;
+      for (let i = 0; now() < measureTo; i++) {
+        const channelId = mode === "hot" ? fixture.hotChannelId : pick(fixture.spreadChannelIds);
+        const body = `bench send ${worker}/${i}, the quick brown fox jumps over the lazy dog`;
+        const started = now();
+        let ok = false;
+        try {
+          const reply = await client.mutate(
+            "message.send",
+            { channelId, body, clientMessageId: randomUUID() },
+            token,
+          );
+          ok = reply.status === 200;
+          if (!ok && errorSamples.length < 3)
+            errorSamples.push(`HTTP ${reply.status}: ${reply.text.slice(0, 300)}`);
+        } catch (error) {
+          if (errorSamples.length < 3) errorSamples.push(String(error));
+        }
+        const ended = now();
+        if (!ok) errors++;
+        else {
+          sent++;
+          if (ended >= measureFrom && ended <= measureTo) samples.push(ended - started);
+        }
+      }
+    }),
+  );
+  const serverMicros = (processCpuMicros(pid) ?? Number.NaN) - serverCpu;
+  const clientUsage = process.cpuUsage(clientCpu);
+  return {
+    throughput: samples.length / options.sendSeconds,
+    latency: latencies(samples),
+    errors,
+    errorSamples,
+    serverCpuPerSend: serverMicros / sent,
+    serverCores: serverMicros / ((now() - start) * 1000),
+    clientCpuPerSend: (clientUsage.user + clientUsage.system) / sent,
+  };
+}
+
+/**
+ * Open loop: sends start on a fixed schedule whatever the server does, and
+ * each latency counts from its scheduled start (no coordinated omission).
+ */
+async function pacedRun(ctx: BenchContext, client: HttpClient, mode: Mode, rate: number) {
+  const { fixture, options } = ctx;
+  const interval = 1000 / rate;
+  const start = now() + 50;
+  const warmupEnd = start + options.warmupSeconds * 1000;
+  const end = warmupEnd + options.sendSeconds * 1000;
+  const samples: number[] = [];
+  const pending = new Set<Promise<void>>();
+  let errors = 0;
+  const errorSamples: string[] = [];
+  let dropped = 0;
+  let index = 0;
+  const maxInFlight = 2048;
+  for (;;) {
+    const current = now();
+    if (current >= end) break;
+    for (
+      let due = start + index * interval;
+      due <= current && due < end;
+      due = start + index * interval
+    ) {
+      index++;
+      if (pending.size >= maxInFlight) {
+        dropped++;
+        continue;
+      }
+      const sender = fixture.senders[index % fixture.senders.length];
+      const channelId = mode === "hot" ? fixture.hotChannelId : pick(fixture.spreadChannelIds);
+      const scheduled = due;
+      const send = client
+        .mutate(
+          "message.send",
+          {
+            channelId,
+            body: `paced send ${index}, the quick brown fox`,
+            clientMessageId: randomUUID(),
+          },
+          sender?.token,
+        )
+        .then(
+          (reply) => {
+            if (reply.status !== 200) {
+              errors++;
+              if (errorSamples.length < 3)
+                errorSamples.push(`HTTP ${reply.status}: ${reply.text.slice(0, 300)}`);
+            } else if (scheduled >= warmupEnd) samples.push(now() - scheduled);
+          },
+          (error: unknown) => {
+            errors++;
+            if (errorSamples.length < 3) errorSamples.push(String(error));
+          },
+        )
+        .finally(() => pending.delete(send));
+      pending.add(send);
+    }
+    await sleep(1);
+  }
+  await Promise.all(pending);
+  return { latency: latencies(samples), errors, errorSamples, dropped, sent: index };
+}
+
+export async function sendScenario(ctx: BenchContext) {
+  const { options, recorder, log } = ctx;
+  const { client } = await ctx.restartApp("send");
+  let best: { mode: Mode; value: number } = { mode: "spread", value: 0 };
+  if (!ctx.pgbench) {
+    recorder.skip(
+      "pgbench figures and app ÷ pgbench ratios: pgbench is not installed (Debian: apt-get install postgresql-client).",
+    );
+  }
+
+  const labelOf = (mode: Mode, concurrency: number) =>
+    `send, ${modeLabel(mode, options.spreadChannels)}, ${concurrency} sender${concurrency === 1 ? "" : "s"}`;
+  for (const mode of ["spread", "hot"] as const) {
+    // Runs go round the concurrencies, so every comparison (app ÷ pgbench,
+    // 64 ÷ 16 senders) is between runs made side by side.
+    const apps = new Map<number, SendRun[]>();
+    const pgs = new Map<number, PgbenchRun[]>();
+    for (let run = 1; run <= options.runs; run++) {
+      for (const concurrency of options.concurrencies) {
+        const label = labelOf(mode, concurrency);
+        const app = await appRun(ctx, client, mode, concurrency);
+        apps.set(concurrency, [...(apps.get(concurrency) ?? []), app]);
+        let line = `${label} · run ${run}/${options.runs}: app ${Math.round(app.throughput)} msg/s (p50 ${app.latency.p50.toFixed(1)} ms, p99 ${app.latency.p99.toFixed(1)} ms${app.errors ? `, ${app.errors} errors` : ""}; server ${(app.serverCpuPerSend / 1000).toFixed(2)} ms CPU/msg, ${app.serverCores.toFixed(2)} cores)`;
+        if (ctx.pgbench) {
+          const pg = await runPgbench({
+            binary: ctx.pgbench,
+            databaseUrl: ctx.database.url,
+            script: sendScript(mode, options.spreadChannels),
+            clients: concurrency,
+            seconds: options.sendSeconds,
+          });
+          pgs.set(concurrency, [...(pgs.get(concurrency) ?? []), pg]);
+          line += ` · pgbench ${Math.round(pg.tps)} tx/s (p50 ${pg.latency.p50.toFixed(1)} ms, p99 ${pg.latency.p99.toFixed(1)} ms${pg.failed ? `, ${pg.failed} failed` : ""}) · ratio ${(app.throughput / pg.tps).toFixed(2)}`;
+        }
+        log(line);
+        if (app.errors > 0) {
+          recorder.anomaly(
+            `${label}, run ${run}: ${app.errors} sends failed; e.g. ${app.errorSamples.join(" / ")}`,
+          );
+        }
+        await sleep(200);
+      }
+    }
+
+    for (const concurrency of options.concurrencies) {
+      const label = labelOf(mode, concurrency);
+      const appRuns = apps.get(concurrency) ?? [];
+      const pgRuns = pgs.get(concurrency) ?? [];
+      const ratios = pgRuns.map((pg, i) => (appRuns[i]?.throughput ?? Number.NaN) / pg.tps);
+      recorder.raw("send", { mode, concurrency, app: appRuns, pgbench: pgRuns, ratios });
+      const figure = recorder.figure({
+        id: `send.${mode}.${concurrency}.app`,
+        scenario: "send",
+        label: `${label}: app`,
+        unit: "msg/s",
+        runs: appRuns.map((a) => a.throughput),
+        detail: `p50 ${median(appRuns.map((a) => a.latency.p50)).toFixed(1)} ms, p99 ${median(appRuns.map((a) => a.latency.p99)).toFixed(1)} ms; server ${(median(appRuns.map((a) => a.serverCpuPerSend)) / 1000).toFixed(2)} ms CPU/msg`,
+      });
+      best = figure.value > best.value ? { mode, value: figure.value } : best;
+      if (pgRuns.length > 0) {
+        recorder.figure({
+          id: `send.${mode}.${concurrency}.pgbench`,
+          scenario: "send",
+          label: `${label}: pgbench, same SQL`,
+          unit: "tx/s",
+          runs: pgRuns.map((p) => p.tps),
+          detail: `p50 ${median(pgRuns.map((p) => p.latency.p50)).toFixed(1)} ms, p99 ${median(pgRuns.map((p) => p.latency.p99)).toFixed(1)} ms`,
+        });
+        const target =
+          mode === "spread" && concurrency === 32
+            ? { text: "≥ 0.6", op: ">=" as const, value: 0.6 }
+            : mode === "hot" && concurrency === 64
+              ? { text: "≥ 1.0", op: ">=" as const, value: 1 }
+              : undefined;
+        recorder.figure({
+          id: `send.${mode}.${concurrency}.ratio`,
+          scenario: "send",
+          label: `${label}: app ÷ pgbench`,
+          unit: "×",
+          runs: ratios,
+          target,
+        });
+      }
+    }
+
+    const at16 = apps.get(16);
+    const at64 = apps.get(64);
+    if (mode === "hot" && at16 && at64) {
+      recorder.figure({
+        id: "send.hot.64-vs-16",
+        scenario: "send",
+        label: "send, one hot channel: app at 64 senders ÷ app at 16 senders",
+        unit: "×",
+        runs: at64.map((run, i) => run.throughput / (at16[i]?.throughput ?? Number.NaN)),
+        target: { text: "≥ 0.9", op: ">=", value: 0.9 },
+      });
+    }
+  }
+
+  // Open loop at half the best throughput measured above.
+  if (best.value > 0) {
+    const rate = Math.max(1, Math.round(best.value / 2));
+    const runs: Awaited<ReturnType<typeof pacedRun>>[] = [];
+    for (let run = 1; run <= options.runs; run++) {
+      const paced = await pacedRun(ctx, client, best.mode, rate);
+      runs.push(paced);
+      log(
+        `send at half the maximum (${rate} msg/s, ${modeLabel(best.mode, options.spreadChannels)}, open loop) · run ${run}/${options.runs}: p50 ${paced.latency.p50.toFixed(1)} ms, p99 ${paced.latency.p99.toFixed(1)} ms${paced.errors ? `, ${paced.errors} errors` : ""}${paced.dropped ? `, ${paced.dropped} not sent (over 2,048 in flight)` : ""}`,
+      );
+      if (paced.errors > 0)
+        recorder.anomaly(`paced sends, run ${run}: ${paced.errors} sends failed`);
+      await sleep(200);
+    }
+    recorder.raw("send.paced", { rate, mode: best.mode, runs });
+    recorder.figure({
+      id: "send.paced.p99",
+      scenario: "send",
+      label: `send p99 at half the measured maximum (${rate} msg/s open loop, ${modeLabel(best.mode, options.spreadChannels)})`,
+      unit: "ms",
+      runs: runs.map((r) => r.latency.p99),
+      detail: `p50 ${median(runs.map((r) => r.latency.p50)).toFixed(1)} ms`,
+      target: { text: "≤ 25 ms", op: "<=", value: 25 },
+    });
+  }
+
+  if (client.retriedOnStaleSocket > 0) {
+    recorder.note(
+      `send: ${client.retriedOnStaleSocket} request(s) went out on a keep-alive socket the server had just closed and were sent again (same clientMessageId).`,
+    );
+  }
+  const integrity = await sequenceProblems(ctx.pool, ctx.fixture.workspaceId);
+  log(
+    `sequences: ${integrity.checked.messages.toLocaleString("en-US")} messages in ${integrity.checked.channels} channels checked, ${integrity.problems.length} channel(s) not exactly 1..N`,
+  );
+  recorder.figure({
+    id: "send.sequence-problems",
+    scenario: "send",
+    label: `channels whose messages are not exactly 1..N after all sends (${integrity.checked.messages.toLocaleString("en-US")} messages, app and pgbench)`,
+    unit: "",
+    runs: [integrity.problems.length],
+    target: { text: "0", op: "==", value: 0 },
+  });
+  if (integrity.problems.length > 0) {
+    recorder.anomaly(
+      `sequence gaps or duplicates: ${JSON.stringify(integrity.problems.slice(0, 5))}`,
+    );
+  }
+}
