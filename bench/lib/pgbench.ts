@@ -8,15 +8,17 @@
  * Channel and author ids come from the helper tables the seed creates
  * (bench_channels: n = 0 is the hot channel, 1..1000 the spread ones;
  * bench_users: the senders), read before each transaction; the transaction
- * itself is the app's: lock and bump the channel's counters, then insert the
- * message, its event, mentions (none) and the author's read position in one
- * statement, and commit.
+ * itself is the app's single statement: lock and bump the channel's counters,
+ * insert the message, its event, mentions (none) and the author's read
+ * position.
  */
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { childProcessEnv } from "@/server/env";
+import { sendStatement } from "@/server/messages/send";
 import { type Latencies, latencies } from "./stats";
 
 export function findPgbench(): string | undefined {
@@ -35,16 +37,58 @@ export function pgbenchVersion(binary: string): string {
   return execFileSync(binary, ["--version"], { encoding: "utf8" }).trim();
 }
 
-/** The pgbench script: one send per transaction, into channel n (0: the hot one). */
+// Placeholders the script replaces with pgbench variables.
+const CHANNEL = "00000000-0000-4000-8000-00000000c4a1";
+const AUTHOR = "00000000-0000-4000-8000-0000000a7401";
+const CLIENT = "00000000-0000-4000-8000-00000000c11e";
+
+/** A PostgreSQL array literal for one parameter value. */
+function arrayLiteral(values: unknown[]): string {
+  const items = values.map((value) =>
+    value === null
+      ? "NULL"
+      : typeof value === "number"
+        ? String(value)
+        : `"${String(value).replace(/["\\]/g, "\\$&")}"`,
+  );
+  return `'{${items.join(",")}}'`;
+}
+
+/**
+ * The pgbench script: one send per transaction, into channel n (0: the hot
+ * one). The statement is the app's own (sendStatement, rendered by Drizzle
+ * for a batch of one), with its id parameters bound to pgbench variables.
+ */
 export function sendScript(mode: "hot" | "spread", channels: number): string {
   const body = "pgbench send, the quick brown fox jumps over the lazy dog";
+  const query = new PgDialect().sqlToQuery(
+    sendStatement([
+      {
+        authorId: AUTHOR,
+        target: { kind: "channel", id: CHANNEL },
+        body,
+        clientMessageId: CLIENT,
+        parentId: null,
+      },
+    ]),
+  );
+  const variables: Record<string, string> = {
+    [CHANNEL]: ":channel_ids",
+    [AUTHOR]: ":author_ids",
+    [CLIENT]: ":client_ids",
+  };
+  const text = query.sql.replace(/\$(\d+)/g, (_, index: string) => {
+    const value = query.params[Number(index) - 1] as unknown[];
+    const only = value.length === 1 ? String(value[0]) : "";
+    return variables[only] ?? arrayLiteral(value);
+  });
   return `${mode === "hot" ? "\\set n 0" : `\\set n random(1, ${channels})`}
 \\set a :client_id + 1
 SELECT '{' || c.id || '}' AS channel_ids, '{' || u.id || '}' AS author_ids, '{' || gen_random_uuid() || '}' AS client_ids FROM bench_channels c, bench_users u WHERE c.n = :n AND u.n = :a \\gset
-BEGIN;
-UPDATE channels AS t SET last_sequence = t.last_sequence + v.n, last_revision = t.last_revision + v.n FROM (SELECT id FROM channels WHERE id = ANY(CAST(:channel_ids AS uuid[])) AND archived_at IS NULL ORDER BY id FOR UPDATE) AS locked, unnest(CAST(:channel_ids AS uuid[]), CAST('{1}' AS int[])) AS v(id, n) WHERE t.id = locked.id AND v.id = t.id RETURNING t.id, t.last_sequence, t.last_revision, '{' || t.last_sequence || '}' AS sequences, '{' || t.last_revision || '}' AS revisions \\gset
-WITH input AS (SELECT * FROM unnest(CAST(:channel_ids AS uuid[]), CAST('{NULL}' AS uuid[]), CAST(:sequences AS int[]), CAST(:revisions AS int[]), CAST(:author_ids AS uuid[]), CAST('{"${body}"}' AS text[]), CAST(:client_ids AS uuid[]), CAST('{NULL}' AS uuid[])) WITH ORDINALITY AS i(channel_id, conversation_id, sequence, revision, author_id, body, client_message_id, parent_id, ord)), m AS (INSERT INTO messages (channel_id, conversation_id, sequence, revision, author_id, body, client_message_id, parent_id) SELECT channel_id, conversation_id, sequence, revision, author_id, body, client_message_id, parent_id FROM input ORDER BY ord ON CONFLICT (author_id, client_message_id) DO NOTHING RETURNING id, channel_id, conversation_id, sequence, revision, author_id, client_message_id, created_at), ev AS (INSERT INTO message_events (channel_id, conversation_id, revision, kind, message_id, actor_id, created_at) SELECT channel_id, conversation_id, revision, 'message.created', id, author_id, created_at FROM m), mn AS (INSERT INTO mentions (message_id, user_id, channel_id, conversation_id, sequence) SELECT m.id, mention.user_id, m.channel_id, m.conversation_id, m.sequence FROM unnest(CAST('{}' AS int[]), CAST('{}' AS uuid[])) AS mention(ord, user_id) JOIN input ON input.ord = mention.ord JOIN m ON m.author_id = input.author_id AND m.client_message_id = input.client_message_id JOIN users ON users.id = mention.user_id), read_channel AS (UPDATE channel_members AS cm SET last_read_sequence = GREATEST(cm.last_read_sequence, r.sequence) FROM unnest(CAST(:channel_ids AS uuid[]), CAST(:author_ids AS uuid[]), CAST(:sequences AS int[])) AS r(target_id, user_id, sequence) WHERE cm.channel_id = r.target_id AND cm.user_id = r.user_id), read_conversation AS (UPDATE conversation_members AS cm SET last_read_sequence = GREATEST(cm.last_read_sequence, r.sequence) FROM unnest(CAST('{}' AS uuid[]), CAST('{}' AS uuid[]), CAST('{}' AS int[])) AS r(target_id, user_id, sequence) WHERE cm.conversation_id = r.target_id AND cm.user_id = r.user_id) SELECT m.id, m.author_id, users.name AS author_name, m.client_message_id, m.created_at FROM m JOIN users ON users.id = m.author_id;
-COMMIT;
+${text
+  .replace(/--[^\n]*/g, "")
+  .replace(/\s+/g, " ")
+  .trim()};
 `;
 }
 

@@ -8,6 +8,8 @@ import type { Db } from "@/db/client";
 import { apiTokens, users } from "@/db/schema";
 import { AppError } from "@/server/errors";
 import { isoTime } from "@/server/messages/types";
+import { bus, topics } from "@/server/realtime/bus";
+import { processSingleton } from "@/server/singleton";
 import type { SessionUser } from "./users";
 
 const PREFIX = "sqt_";
@@ -64,9 +66,33 @@ export async function revokeToken(
 
 export type TokenLookup = { user: SessionUser; tokenId: string } | { revoked: true } | null;
 
+interface CachedToken {
+  tokenId: string;
+  user: SessionUser;
+  lastUsedAt: number;
+  expiresAt: number;
+}
+
+// Valid tokens, by hash, for a few seconds: a bot sending hundreds of
+// messages a second should not pay a query for each. A revocation clears the
+// entry at once on every instance (the bus rings "tokens"); the expiry bounds
+// how long a revocation whose ring was lost can go unnoticed.
+const TOKEN_CACHE_MS = 10_000;
+const tokenCache = processSingleton("auth:token-cache", () => {
+  const entries = new Map<string, CachedToken>();
+  bus().subscribe<{ tokenId: string }>(topics.tokens, ({ tokenId }) => {
+    for (const [hash, entry] of entries) if (entry.tokenId === tokenId) entries.delete(hash);
+  });
+  return entries;
+});
+
 /** The user a bearer token speaks for; `{ revoked }` for revoked tokens, null for unknown ones. */
 export async function userForToken(db: Db, token: string): Promise<TokenLookup> {
   if (!token.startsWith(PREFIX)) return null;
+  const hash = hashToken(token);
+  const now = Date.now();
+  const cached = tokenCache.get(hash);
+  if (cached && cached.expiresAt > now) return { tokenId: cached.tokenId, user: cached.user };
   const [row] = await db
     .select({
       tokenId: apiTokens.id,
@@ -78,19 +104,31 @@ export async function userForToken(db: Db, token: string): Promise<TokenLookup> 
     })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(eq(apiTokens.tokenHash, hashToken(token)))
+    .where(eq(apiTokens.tokenHash, hash))
     .limit(1);
   if (!row) return null;
-  if (row.revokedAt) return { revoked: true };
+  if (row.revokedAt) {
+    tokenCache.delete(hash);
+    return { revoked: true };
+  }
+  const user = { id: row.id, email: row.email, name: row.name };
   // Record use at most once a minute, without making the request wait for it.
-  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+  const lastUsedAt = row.lastUsedAt?.getTime() ?? 0;
+  if (now - lastUsedAt > 60_000) {
     void db
       .update(apiTokens)
-      .set({ lastUsedAt: new Date() })
+      .set({ lastUsedAt: new Date(now) })
       .where(and(eq(apiTokens.id, row.tokenId), isNull(apiTokens.revokedAt)))
       .catch(() => {});
   }
-  return { tokenId: row.tokenId, user: { id: row.id, email: row.email, name: row.name } };
+  if (tokenCache.size > 10_000) tokenCache.clear();
+  tokenCache.set(hash, {
+    tokenId: row.tokenId,
+    user,
+    lastUsedAt: now,
+    expiresAt: now + TOKEN_CACHE_MS,
+  });
+  return { tokenId: row.tokenId, user };
 }
 
 /** Whether a token is still valid (long-lived streams re-check this). */

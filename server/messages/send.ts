@@ -1,22 +1,23 @@
 /**
- * The send path. `sendMessages` stores a batch of sends in one transaction:
+ * The send path. `sendMessages` stores a batch of sends in one transaction —
+ * a single statement, so a single round trip:
  *
  * 1. lock the targets in id order and bump each one's `last_sequence` and
  *    `last_revision` by the number of its new messages (UPDATE … RETURNING);
  * 2. insert the messages at those numbers, their `message.created` events,
- *    mentions, and the authors' read positions, in one statement.
+ *    mentions, and the authors' read positions.
  *
  * Numbers are assigned inside the transaction that uses them, so a rolled-back
  * send gives its number back and sequences stay gapless. A send whose
  * `(author, clientMessageId)` is already stored returns the stored message:
- * the insert skips conflicting rows, the transaction is rolled back (its
- * numbers were counted for those rows), the winners are read, and the rest is
- * retried. Concurrent duplicates wait on the unique index for the first
- * inserter, so they resolve the same way and never surface as errors.
+ * the unique index rejects the statement (nothing of it is kept), the stored
+ * messages are read, and the rest is tried again. Concurrent duplicates wait
+ * on the unique index for the first inserter, so they resolve the same way
+ * and never surface as errors.
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { AppError } from "@/server/errors";
+import { AppError, uniqueViolation } from "@/server/errors";
 import { readMessagesByClientId } from "./read";
 import { type MessageView, type Target, targetKey } from "./types";
 
@@ -59,172 +60,176 @@ const sendKey = (authorId: string, clientMessageId: string) =>
 interface Placed extends SendInput {
   sequence: number;
   revision: number;
+  id: string;
+  authorName: string;
+  createdAt: string | Date;
 }
 
-type InsertedRow = {
+type StoredRow = {
   id: string;
+  sequence: number;
+  revision: number;
   author_id: string;
   author_name: string;
   client_message_id: string;
   created_at: string | Date;
 };
 
-/** Bumps the counters of one kind of target; returns the new values by id. Locks in id order. */
-async function bumpCounters(db: Db, kind: Target["kind"], counts: Map<string, number>) {
-  const ids = [...counts.keys()].sort();
-  const ns = ids.map((id) => counts.get(id) ?? 0);
-  const table = kind === "channel" ? sql.raw("channels") : sql.raw("conversations");
-  // Archived channels are read-only, so they take no new numbers.
-  const writable = kind === "channel" ? sql`AND archived_at IS NULL` : sql``;
-  const result = await db.execute<{ id: string; last_sequence: number; last_revision: number }>(sql`
-    UPDATE ${table} AS t
-       SET last_sequence = t.last_sequence + v.n,
-           last_revision = t.last_revision + v.n
-      FROM (SELECT id FROM ${table} WHERE id = ANY(${array(ids)}::uuid[]) ${writable} ORDER BY id FOR UPDATE) AS locked,
-           unnest(${array(ids)}::uuid[], ${array(ns)}::int[]) AS v(id, n)
-     WHERE t.id = locked.id AND v.id = t.id
- RETURNING t.id, t.last_sequence, t.last_revision`);
-  return new Map(result.rows.map((row) => [row.id, row]));
+/** SQLSTATEs after which the same statement may simply be tried again. */
+const RETRYABLE = new Set(["40P01", "40001"]);
+
+/**
+ * The statement of one batch (exported so the benchmark replays exactly it
+ * with pgbench): every input goes in as one array parameter per column.
+ */
+export function sendStatement(sends: SendInput[]): SQL {
+  const ranks = new Map<string, number>();
+  const rank = sends.map((send) => {
+    const key = targetKey(send.target);
+    const next = (ranks.get(key) ?? 0) + 1;
+    ranks.set(key, next);
+    return next;
+  });
+  const mentionRows = sends.flatMap((send, index) =>
+    mentionedUserIds(send.body).map((userId) => ({ index, userId })),
+  );
+  const channelIds = sends.map((s) => (s.target.kind === "channel" ? s.target.id : null));
+  const conversationIds = sends.map((s) => (s.target.kind === "conversation" ? s.target.id : null));
+
+  return sql`
+    WITH input AS (
+      SELECT * FROM unnest(
+        ${array(channelIds)}::uuid[], ${array(conversationIds)}::uuid[], ${array(sends.map((s) => s.authorId))}::uuid[],
+        ${array(sends.map((s) => s.body))}::text[], ${array(sends.map((s) => s.clientMessageId))}::uuid[],
+        ${array(sends.map((s) => s.parentId ?? null))}::uuid[], ${array(rank)}::int[]
+      ) WITH ORDINALITY AS i(channel_id, conversation_id, author_id, body, client_message_id, parent_id, rank, ord)
+    ),
+    channel_counts AS (
+      SELECT channel_id AS id, count(*)::int AS n FROM input WHERE channel_id IS NOT NULL GROUP BY channel_id
+    ),
+    conversation_counts AS (
+      SELECT conversation_id AS id, count(*)::int AS n FROM input WHERE conversation_id IS NOT NULL GROUP BY conversation_id
+    ),
+    -- Archived channels are read-only, so they take no new numbers.
+    ch AS (
+      UPDATE channels AS t SET last_sequence = t.last_sequence + v.n, last_revision = t.last_revision + v.n
+        FROM (SELECT id FROM channels WHERE id IN (SELECT id FROM channel_counts) AND archived_at IS NULL
+               ORDER BY id FOR UPDATE) AS locked,
+             channel_counts AS v
+       WHERE t.id = locked.id AND v.id = t.id
+   RETURNING t.id, t.last_sequence - v.n AS sequence_base, t.last_revision - v.n AS revision_base
+    ),
+    cv AS (
+      UPDATE conversations AS t SET last_sequence = t.last_sequence + v.n, last_revision = t.last_revision + v.n
+        FROM (SELECT id FROM conversations WHERE id IN (SELECT id FROM conversation_counts)
+               ORDER BY id FOR UPDATE) AS locked,
+             conversation_counts AS v
+       WHERE t.id = locked.id AND v.id = t.id
+   RETURNING t.id, t.last_sequence - v.n AS sequence_base, t.last_revision - v.n AS revision_base
+    ),
+    placed AS (
+      SELECT i.*, coalesce(ch.sequence_base, cv.sequence_base) + i.rank AS sequence,
+             coalesce(ch.revision_base, cv.revision_base) + i.rank AS revision
+        FROM input i
+        LEFT JOIN ch ON ch.id = i.channel_id
+        LEFT JOIN cv ON cv.id = i.conversation_id
+       WHERE ch.id IS NOT NULL OR cv.id IS NOT NULL
+    ),
+    m AS (
+      INSERT INTO messages (channel_id, conversation_id, sequence, revision, author_id, body, client_message_id, parent_id)
+      SELECT channel_id, conversation_id, sequence, revision, author_id, body, client_message_id, parent_id
+        FROM placed ORDER BY ord
+      RETURNING id, channel_id, conversation_id, sequence, revision, author_id, client_message_id, created_at
+    ),
+    ev AS (
+      INSERT INTO message_events (channel_id, conversation_id, revision, kind, message_id, actor_id, created_at)
+      SELECT channel_id, conversation_id, revision, 'message.created', id, author_id, created_at FROM m
+    ),
+    mn AS (
+      INSERT INTO mentions (message_id, user_id, channel_id, conversation_id, sequence)
+      SELECT m.id, mention.user_id, m.channel_id, m.conversation_id, m.sequence
+        FROM unnest(${array(mentionRows.map((r) => r.index + 1))}::int[], ${array(mentionRows.map((r) => r.userId))}::uuid[])
+             AS mention(ord, user_id)
+        JOIN input ON input.ord = mention.ord
+        JOIN m ON m.author_id = input.author_id AND m.client_message_id = input.client_message_id
+        JOIN users ON users.id = mention.user_id
+    ),
+    -- An author has read everything up to their own newest message.
+    read_channel AS (
+      UPDATE channel_members AS cm SET last_read_sequence = GREATEST(cm.last_read_sequence, r.sequence)
+        FROM (SELECT channel_id, author_id, max(sequence) AS sequence FROM m
+               WHERE channel_id IS NOT NULL GROUP BY channel_id, author_id) AS r
+       WHERE cm.channel_id = r.channel_id AND cm.user_id = r.author_id
+    ),
+    read_conversation AS (
+      UPDATE conversation_members AS cm SET last_read_sequence = GREATEST(cm.last_read_sequence, r.sequence)
+        FROM (SELECT conversation_id, author_id, max(sequence) AS sequence FROM m
+               WHERE conversation_id IS NOT NULL GROUP BY conversation_id, author_id) AS r
+       WHERE cm.conversation_id = r.conversation_id AND cm.user_id = r.author_id
+    )
+    SELECT m.id, m.sequence, m.revision, m.author_id, users.name AS author_name, m.client_message_id, m.created_at
+      FROM m JOIN users ON users.id = m.author_id`;
 }
 
-/** One attempt: everything in `sends` is stored, or nothing is. */
+/**
+ * One attempt, as one statement (so one round trip and its own transaction):
+ * lock the targets in id order and bump their counters, place each message
+ * at base + its rank within its target, insert messages, events, mentions
+ * and the authors' read positions. Everything in `sends` is stored, or —
+ * when any statement part fails, a duplicate (author, clientMessageId)
+ * included — nothing is. Targets that are archived or gone take nothing and
+ * come back in `rejected`.
+ */
 async function storeBatch(
   db: Db,
   sends: SendInput[],
 ): Promise<{ placed: Placed[]; rejected: Map<number, AppError> }> {
-  return db.transaction(async (tx) => {
-    const byTarget = new Map<string, number[]>();
-    sends.forEach((send, index) => {
-      const key = targetKey(send.target);
-      const list = byTarget.get(key) ?? [];
-      list.push(index);
-      byTarget.set(key, list);
-    });
-    const counts = { channel: new Map<string, number>(), conversation: new Map<string, number>() };
-    for (const indexes of byTarget.values()) {
-      const target = sends[indexes[0] as number]?.target as Target;
-      counts[target.kind].set(target.id, indexes.length);
-    }
-    const counters = new Map<string, { last_sequence: number; last_revision: number }>();
-    for (const kind of ["channel", "conversation"] as const) {
-      if (counts[kind].size === 0) continue;
-      for (const [id, row] of await bumpCounters(tx, kind, counts[kind]))
-        counters.set(`${kind}:${id}`, row);
-    }
+  const stored = await db.execute<StoredRow>(sendStatement(sends));
 
-    const placed: Placed[] = [];
-    const rejected = new Map<number, AppError>();
-    for (const [key, indexes] of byTarget) {
-      const counter = counters.get(key);
-      if (!counter) {
-        for (const index of indexes) {
-          const kind = sends[index]?.target.kind;
-          rejected.set(
-            index,
-            kind === "channel"
-              ? new AppError(
-                  "FORBIDDEN",
-                  "This channel is archived or gone; it takes no new messages.",
-                )
-              : new AppError("NOT_FOUND", "Conversation not found."),
-          );
-        }
-        continue;
-      }
-      const first = counter.last_sequence - indexes.length + 1;
-      const firstRevision = counter.last_revision - indexes.length + 1;
-      indexes.forEach((index, offset) => {
-        placed.push({
-          ...(sends[index] as SendInput),
-          sequence: first + offset,
-          revision: firstRevision + offset,
-        });
+  const byKey = new Map(
+    stored.rows.map((row) => [sendKey(row.author_id, row.client_message_id), row]),
+  );
+  const placed: Placed[] = [];
+  const rejected = new Map<number, AppError>();
+  sends.forEach((send, index) => {
+    const row = byKey.get(sendKey(send.authorId, send.clientMessageId));
+    if (row) {
+      placed.push({
+        ...send,
+        id: row.id,
+        sequence: row.sequence,
+        revision: row.revision,
+        authorName: row.author_name,
+        createdAt: row.created_at,
       });
-    }
-    if (placed.length === 0) return { placed, rejected };
-
-    const channelIds = placed.map((p) => (p.target.kind === "channel" ? p.target.id : null));
-    const conversationIds = placed.map((p) =>
-      p.target.kind === "conversation" ? p.target.id : null,
-    );
-    const mentionRows = placed.flatMap((p, index) =>
-      mentionedUserIds(p.body).map((userId) => ({ index, userId })),
-    );
-    // An author has read everything up to their own newest message.
-    const readUpTo = new Map<string, { target: Target; authorId: string; sequence: number }>();
-    for (const p of placed) {
-      const key = `${targetKey(p.target)}:${p.authorId}`;
-      const current = readUpTo.get(key);
-      if (!current || current.sequence < p.sequence)
-        readUpTo.set(key, { target: p.target, authorId: p.authorId, sequence: p.sequence });
-    }
-    const reads = [...readUpTo.values()];
-    const readChannel = reads.filter((r) => r.target.kind === "channel");
-    const readConversation = reads.filter((r) => r.target.kind === "conversation");
-
-    const inserted = await tx.execute<InsertedRow>(sql`
-      WITH input AS (
-        SELECT * FROM unnest(
-          ${array(channelIds)}::uuid[], ${array(conversationIds)}::uuid[], ${array(placed.map((p) => p.sequence))}::int[],
-          ${array(placed.map((p) => p.revision))}::int[], ${array(placed.map((p) => p.authorId))}::uuid[],
-          ${array(placed.map((p) => p.body))}::text[], ${array(placed.map((p) => p.clientMessageId))}::uuid[],
-          ${array(placed.map((p) => p.parentId ?? null))}::uuid[]
-        ) WITH ORDINALITY AS i(channel_id, conversation_id, sequence, revision, author_id, body, client_message_id, parent_id, ord)
-      ),
-      m AS (
-        INSERT INTO messages (channel_id, conversation_id, sequence, revision, author_id, body, client_message_id, parent_id)
-        SELECT channel_id, conversation_id, sequence, revision, author_id, body, client_message_id, parent_id
-          FROM input ORDER BY ord
-        ON CONFLICT (author_id, client_message_id) DO NOTHING
-        RETURNING id, channel_id, conversation_id, sequence, revision, author_id, client_message_id, created_at
-      ),
-      ev AS (
-        INSERT INTO message_events (channel_id, conversation_id, revision, kind, message_id, actor_id, created_at)
-        SELECT channel_id, conversation_id, revision, 'message.created', id, author_id, created_at FROM m
-      ),
-      mn AS (
-        INSERT INTO mentions (message_id, user_id, channel_id, conversation_id, sequence)
-        SELECT m.id, mention.user_id, m.channel_id, m.conversation_id, m.sequence
-          FROM unnest(${array(mentionRows.map((r) => r.index + 1))}::int[], ${array(mentionRows.map((r) => r.userId))}::uuid[])
-               AS mention(ord, user_id)
-          JOIN input ON input.ord = mention.ord
-          JOIN m ON m.author_id = input.author_id AND m.client_message_id = input.client_message_id
-          JOIN users ON users.id = mention.user_id
-      ),
-      read_channel AS (
-        UPDATE channel_members AS cm SET last_read_sequence = GREATEST(cm.last_read_sequence, r.sequence)
-          FROM unnest(${array(readChannel.map((r) => r.target.id))}::uuid[], ${array(readChannel.map((r) => r.authorId))}::uuid[],
-                      ${array(readChannel.map((r) => r.sequence))}::int[]) AS r(target_id, user_id, sequence)
-         WHERE cm.channel_id = r.target_id AND cm.user_id = r.user_id
-      ),
-      read_conversation AS (
-        UPDATE conversation_members AS cm SET last_read_sequence = GREATEST(cm.last_read_sequence, r.sequence)
-          FROM unnest(${array(readConversation.map((r) => r.target.id))}::uuid[], ${array(readConversation.map((r) => r.authorId))}::uuid[],
-                      ${array(readConversation.map((r) => r.sequence))}::int[]) AS r(target_id, user_id, sequence)
-         WHERE cm.conversation_id = r.target_id AND cm.user_id = r.user_id
-      )
-      SELECT m.id, m.author_id, users.name AS author_name, m.client_message_id, m.created_at
-        FROM m JOIN users ON users.id = m.author_id`);
-
-    if (inserted.rows.length < placed.length) {
-      const stored = new Set(
-        inserted.rows.map((row) => sendKey(row.author_id, row.client_message_id)),
+    } else {
+      rejected.set(
+        index,
+        send.target.kind === "channel"
+          ? new AppError("FORBIDDEN", "This channel is archived or gone; it takes no new messages.")
+          : new AppError("NOT_FOUND", "Conversation not found."),
       );
-      const duplicates = new Set(
-        placed.map((p) => sendKey(p.authorId, p.clientMessageId)).filter((key) => !stored.has(key)),
-      );
-      // Their numbers were counted; roll back so nothing is skipped.
-      throw new DuplicateSends(duplicates);
     }
-    const byKey = new Map(
-      inserted.rows.map((row) => [sendKey(row.author_id, row.client_message_id), row]),
-    );
-    for (const p of placed) {
-      const row = byKey.get(sendKey(p.authorId, p.clientMessageId)) as InsertedRow;
-      Object.assign(p, { id: row.id, authorName: row.author_name, createdAt: row.created_at });
-    }
-    return { placed, rejected };
   });
+  return { placed, rejected };
+}
+
+/** Runs storeBatch; a duplicate (author, clientMessageId) anywhere in the batch becomes DuplicateSends. */
+async function attemptBatch(db: Db, sends: SendInput[]) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await storeBatch(db, sends);
+    } catch (error) {
+      if (uniqueViolation(error) === "messages_author_client_id_uq") {
+        // The statement rolled back whole; which sends are stored already is read next.
+        throw new DuplicateSends(new Set(sends.map((s) => sendKey(s.authorId, s.clientMessageId))));
+      }
+      const code = ((error as { cause?: { code?: string } }).cause ?? (error as { code?: string }))
+        ?.code;
+      // Two batches locking the same targets across instances can deadlock; PostgreSQL aborts one.
+      if (!code || !RETRYABLE.has(code) || attempt >= 5) throw error;
+    }
+  }
 }
 
 /**
@@ -250,16 +255,14 @@ export async function sendMessages(db: Db, inputs: SendInput[]): Promise<SendRes
     let duplicates: Set<string> | undefined;
     try {
       const batch = pending.map((index) => inputs[index] as SendInput);
-      const { placed, rejected } = await storeBatch(db, batch);
+      const { placed, rejected } = await attemptBatch(db, batch);
       for (const [batchIndex, error] of rejected) {
         results[pending[batchIndex] as number] = { ok: false, error };
       }
       const placedByKey = new Map(placed.map((p) => [sendKey(p.authorId, p.clientMessageId), p]));
       for (const index of pending) {
         const input = inputs[index] as SendInput;
-        const p = placedByKey.get(sendKey(input.authorId, input.clientMessageId)) as
-          | (Placed & { id: string; authorName: string; createdAt: string | Date })
-          | undefined;
+        const p = placedByKey.get(sendKey(input.authorId, input.clientMessageId));
         if (!p) continue;
         const createdAt = new Date(p.createdAt).toISOString();
         results[index] = {

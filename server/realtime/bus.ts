@@ -32,6 +32,8 @@ export const topics = {
   target: (kind: "channel" | "conversation", id: string) => `${kind}:${id}`,
   user: (userId: string) => `user:${userId}`,
   token: (tokenId: string) => `token:${tokenId}`,
+  /** Every revocation, for caches of valid tokens. */
+  tokens: "tokens",
   typing: (kind: "channel" | "conversation", id: string) => `typing:${kind}:${id}`,
   workspace: (workspaceId: string) => `workspace:${workspaceId}`,
 };
@@ -43,6 +45,7 @@ export function announceAccessChange(userId: string, reason: string) {
 
 /** Tells the streams authenticated with a token that it was revoked. */
 export function announceTokenRevoked(tokenId: string) {
+  bus().publish(topics.tokens, { tokenId });
   bus().publish(topics.token(tokenId), { type: "access.changed", reason: "token revoked" });
 }
 

@@ -17,7 +17,10 @@ import { feeds } from "./feed";
 import { AsyncQueue } from "./queue";
 import { currentRevision } from "./replay";
 
-const ACCESS_RECHECK_MS = 30_000;
+// Removals and revocations are rung on the bus and take effect at once; this
+// slow re-check only covers a ring that was lost, spread out so thousands of
+// streams do not all query together.
+const ACCESS_RECHECK_MS = 120_000;
 
 export interface StreamIdentity {
   db: Db;
@@ -72,7 +75,7 @@ export function watchAccess(
       bus().subscribe(topics.token(identity.authentication.tokenId), () => void recheck()),
     );
   }
-  const timer = setInterval(() => void recheck(), ACCESS_RECHECK_MS);
+  const timer = setInterval(() => void recheck(), ACCESS_RECHECK_MS * (0.75 + Math.random() / 2));
   timer.unref();
   return () => {
     stopped = true;
