@@ -125,9 +125,11 @@ export function MessageList({
     });
   }, [rows.length, virtualizer]);
 
-  // New rows at the bottom follow when you are at the bottom; older pages keep your place.
+  // New rows (or rows that grew: a reaction, an edit) follow when you are at
+  // the bottom; older pages keep your place.
   const firstSequence = timeline?.messages[0]?.sequence;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reacts to new rows
+  const totalSize = virtualizer.getTotalSize();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reacts to new or resized rows
   useLayoutEffect(() => {
     const element = scrollRef.current;
     if (!element) return;
@@ -138,7 +140,7 @@ export function MessageList({
       return;
     }
     if (atBottom) scrollToBottom();
-  }, [rows.length, firstSequence]);
+  }, [rows.length, firstSequence, totalSize]);
 
   const loadOlder = useCallback(async () => {
     if (!timeline || loadingOlder || !timeline.hasOlder || timeline.messages.length === 0) return;

@@ -10,6 +10,7 @@ import { useEffect, useState } from "react";
 import { useChat } from "@/app/_lib/chat-store";
 import { conversationTitle } from "@/app/_lib/types";
 import { signOutAction } from "@/app/(auth)/actions";
+import { ChannelMark } from "./channel-mark";
 import { CreateChannelDialog } from "./create-channel-dialog";
 import { NewConversationDialog } from "./new-conversation-dialog";
 import { ThemeToggle } from "./theme-toggle";
@@ -110,8 +111,8 @@ export function Sidebar() {
                   aria-current={active ? "page" : undefined}
                   className={`${linkClass(active, channel.unreadCount > 0)} ${channel.archivedAt ? "opacity-60" : ""}`}
                 >
-                  <span aria-hidden="true" className="muted w-4 text-center">
-                    {channel.isPrivate ? "🔒" : "#"}
+                  <span className="muted w-4 text-center">
+                    <ChannelMark isPrivate={channel.isPrivate} />
                   </span>
                   <span className="truncate">{channel.name}</span>
                   {channel.isPrivate ? <span className="sr-only"> (private)</span> : null}

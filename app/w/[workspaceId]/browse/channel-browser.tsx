@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { ChannelMark } from "@/app/_components/channel-mark";
 import { CreateChannelDialog } from "@/app/_components/create-channel-dialog";
 import { Button } from "@/app/_components/form";
 import { PageFrame, Section } from "@/app/_components/page-frame";
@@ -115,9 +116,7 @@ function ChannelRow({
       <div className="min-w-0 flex-1 basis-48">
         <p className="flex flex-wrap items-center gap-x-2 gap-y-1">
           <span className="font-semibold break-all">
-            <span aria-hidden="true" className="text-muted">
-              {channel.isPrivate ? "🔒 " : "#"}
-            </span>
+            <ChannelMark isPrivate={channel.isPrivate} className="mr-0.5 text-muted" />
             {channel.name}
           </span>
           <Tag>{channel.isPrivate ? "Private" : "Public"}</Tag>

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { ChannelMark } from "@/app/_components/channel-mark";
 import { JoinChannel } from "@/app/_components/join-channel";
 import { MembersLink, TimelineView } from "@/app/_components/timeline-view";
 import { isId } from "@/app/_lib/ids";
@@ -29,7 +30,16 @@ export default async function ChannelPage({ params }: { params: Params }) {
   return (
     <TimelineView
       target={{ kind: "channel", id: channel.id }}
-      title={`${channel.isPrivate ? "🔒 " : "#"}${channel.name}`}
+      title={
+        channel.isPrivate ? (
+          <>
+            <ChannelMark isPrivate className="mr-1" />
+            {channel.name}
+          </>
+        ) : (
+          `#${channel.name}`
+        )
+      }
       headingLabel={`#${channel.name}`}
       topic={channel.topic}
       details={

@@ -10,6 +10,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { ChannelMark } from "@/app/_components/channel-mark";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { channelName } from "@/app/_components/create-channel-dialog";
 import { Button, Field } from "@/app/_components/form";
@@ -86,7 +87,7 @@ export function ChannelSettings({
       title="Channel settings"
       subtitle={
         <>
-          {channel.isPrivate ? "🔒 " : "#"}
+          <ChannelMark isPrivate={channel.isPrivate} className="mr-0.5" />
           {channel.name}
           {channel.isPrivate ? " · Private" : " · Public"}
           {archived ? " · Archived" : ""}
