@@ -51,28 +51,21 @@ neonConfig.webSocketConstructor = ws;
 export function connect(url: string, driver: Driver, options: ConnectOptions = {}): Database {
   const max = options.max ?? 10;
   const logger = options.logQueries ?? false;
-  if (driver === "neon") {
-    if (options.neonWsProxy) {
-      const proxy = options.neonWsProxy;
-      neonConfig.wsProxy = (host, port) => `${proxy}/v2?address=${host}:${port}`;
-      neonConfig.useSecureWebSocket = false;
-      neonConfig.pipelineTLS = false;
-      neonConfig.pipelineConnect = false;
-    }
-    const pool = new NeonPool({ connectionString: url, max });
-    pool.on("error", (error: Error) => console.error("database pool error:", error.message));
-    const db = drizzleNeon({ client: pool, schema, logger }) as unknown as Db;
-    return {
-      db,
-      driver,
-      url,
-      connections: () => ({ total: pool.totalCount, idle: pool.idleCount }),
-      close: () => pool.end(),
-    };
+  if (driver === "neon" && options.neonWsProxy) {
+    const proxy = options.neonWsProxy;
+    neonConfig.wsProxy = (host, port) => `${proxy}/v2?address=${host}:${port}`;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineTLS = false;
+    neonConfig.pipelineConnect = false;
   }
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  const pool =
+    driver === "neon"
+      ? new NeonPool({ connectionString: url, max })
+      : new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
   pool.on("error", (error: Error) => console.error("database pool error:", error.message));
-  const db = drizzlePg({ client: pool, schema, logger }) as unknown as Db;
+  const db = (driver === "neon"
+    ? drizzleNeon({ client: pool as NeonPool, schema, logger })
+    : drizzlePg({ client: pool as pg.Pool, schema, logger })) as unknown as Db;
   return {
     db,
     driver,

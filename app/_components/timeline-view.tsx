@@ -154,7 +154,7 @@ export function TimelineView({
           role="status"
           className={`shrink-0 rounded-full px-2 py-0.5 text-xs ${
             connection === "live" || connection === "caught-up"
-              ? "text-green-700 dark:text-green-400"
+              ? "text-[light-dark(#15803d,#4ade80)]"
               : "text-muted"
           }`}
         >
