@@ -8,7 +8,9 @@ import {
   setReaction,
 } from "@/server/messages/changes";
 import { postMessage, publishMessageEvent } from "@/server/messages/service";
+import type { MessageView } from "@/server/messages/types";
 import { announceSidebarChange } from "@/server/realtime/bus";
+import type { MessageEvent } from "@/server/realtime/events";
 import { followTarget } from "@/server/realtime/streams";
 import {
   expected,
@@ -28,6 +30,22 @@ import {
   targetProcedure,
   targetWriteProcedure,
 } from "@/server/trpc";
+
+/** Announces a change to the message's followers, then answers with the message. */
+function published(change: { event: MessageEvent | null; message: MessageView }): MessageView {
+  publishMessageEvent(change.event);
+  return change.message;
+}
+
+/** Adds (present) or removes the caller's reaction; repeating it changes nothing. */
+function reactionProcedure(present: boolean) {
+  return messageWriteProcedure
+    .input(z.object({ emoji: ZEmojiSchema }))
+    .output(ZMessageSchema)
+    .mutation(async ({ ctx, input }) =>
+      published(await setReaction(ctx.db, ctx.user.id, ctx.message, input.emoji, present)),
+    );
+}
 
 export const messageRouter = router({
   /** Stores the message at the next sequence; the same clientMessageId returns the stored one. */
@@ -67,48 +85,17 @@ export const messageRouter = router({
   edit: messageAuthorProcedure
     .input(z.object({ body: ZMessageBodySchema }))
     .output(ZMessageSchema)
-    .mutation(async ({ ctx, input }) => {
-      const { event, message } = await editMessage(ctx.db, ctx.user.id, ctx.message, input.body);
-      publishMessageEvent(event);
-      return message;
-    }),
+    .mutation(async ({ ctx, input }) =>
+      published(await editMessage(ctx.db, ctx.user.id, ctx.message, input.body)),
+    ),
 
   /** Leaves a tombstone (empty body, deletedAt) at the message's sequence. */
-  delete: messageModeratorProcedure.output(ZMessageSchema).mutation(async ({ ctx }) => {
-    const { event, message } = await deleteMessage(ctx.db, ctx.user.id, ctx.message);
-    publishMessageEvent(event);
-    return message;
-  }),
-
-  react: messageWriteProcedure
-    .input(z.object({ emoji: ZEmojiSchema }))
+  delete: messageModeratorProcedure
     .output(ZMessageSchema)
-    .mutation(async ({ ctx, input }) => {
-      const { event, message } = await setReaction(
-        ctx.db,
-        ctx.user.id,
-        ctx.message,
-        input.emoji,
-        true,
-      );
-      publishMessageEvent(event);
-      return message;
-    }),
+    .mutation(async ({ ctx }) => published(await deleteMessage(ctx.db, ctx.user.id, ctx.message))),
 
-  unreact: messageWriteProcedure
-    .input(z.object({ emoji: ZEmojiSchema }))
-    .output(ZMessageSchema)
-    .mutation(async ({ ctx, input }) => {
-      const { event, message } = await setReaction(
-        ctx.db,
-        ctx.user.id,
-        ctx.message,
-        input.emoji,
-        false,
-      );
-      publishMessageEvent(event);
-      return message;
-    }),
+  react: reactionProcedure(true),
+  unreact: reactionProcedure(false),
 
   /**
    * Every change of a channel or conversation after `lastEventId` (a

@@ -12,6 +12,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { CopyField } from "@/app/_components/copy-field";
+import { DataTable } from "@/app/_components/data-table";
 import { Button, Field } from "@/app/_components/form";
 import { LocalTime } from "@/app/_components/local-time";
 import { PageFrame, Section, SkeletonRows } from "@/app/_components/page-frame";
@@ -224,70 +225,51 @@ function InviteList({ initialInvites }: { initialInvites: Invite[] | null }) {
       ) : invites.data.length === 0 ? (
         <p className="text-sm text-muted">No invite links yet.</p>
       ) : (
-        <div className="overflow-x-auto rounded-md border border-border">
-          <table className="w-full text-left text-sm">
-            <thead className="bg-panel text-muted">
-              <tr>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Code
+        <DataTable
+          columns={[
+            { label: "Code" },
+            { label: "Created by" },
+            { label: "Expires" },
+            { label: "Uses" },
+            { label: "Status" },
+            { label: "Actions", visuallyHidden: true },
+          ]}
+        >
+          {invites.data.map((invite) => {
+            const status = inviteStatus(invite);
+            const revoking = revoke.isPending && revoke.variables?.inviteId === invite.id;
+            return (
+              <tr key={invite.id} className="border-t border-border">
+                <th scope="row" className="px-3 py-2 font-mono font-normal">
+                  {invite.code}
                 </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Created by
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Expires
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Uses
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Status
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
+                <td className="px-3 py-2">{invite.createdBy?.name ?? "Someone who left"}</td>
+                <td className="px-3 py-2 whitespace-nowrap">
+                  <LocalTime iso={invite.expiresAt} />
+                </td>
+                <td className="px-3 py-2 whitespace-nowrap">
+                  {invite.uses} / {invite.maxUses ?? "no limit"}
+                </td>
+                <td className={`px-3 py-2 ${status === "Active" ? "" : "text-muted"}`}>{status}</td>
+                <td className="px-3 py-2 text-right">
+                  {invite.revokedAt ? null : (
+                    <Button
+                      variant="secondary"
+                      className="py-1"
+                      aria-label={`Revoke invite ${invite.code}`}
+                      disabled={revoking}
+                      onClick={() =>
+                        revoke.mutate({ workspaceId: workspace.id, inviteId: invite.id })
+                      }
+                    >
+                      {revoking ? "Revoking…" : "Revoke"}
+                    </Button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {invites.data.map((invite) => {
-                const status = inviteStatus(invite);
-                const revoking = revoke.isPending && revoke.variables?.inviteId === invite.id;
-                return (
-                  <tr key={invite.id} className="border-t border-border">
-                    <th scope="row" className="px-3 py-2 font-mono font-normal">
-                      {invite.code}
-                    </th>
-                    <td className="px-3 py-2">{invite.createdBy?.name ?? "Someone who left"}</td>
-                    <td className="px-3 py-2 whitespace-nowrap">
-                      <LocalTime iso={invite.expiresAt} />
-                    </td>
-                    <td className="px-3 py-2 whitespace-nowrap">
-                      {invite.uses} / {invite.maxUses ?? "no limit"}
-                    </td>
-                    <td className={`px-3 py-2 ${status === "Active" ? "" : "text-muted"}`}>
-                      {status}
-                    </td>
-                    <td className="px-3 py-2 text-right">
-                      {invite.revokedAt ? null : (
-                        <Button
-                          variant="secondary"
-                          className="py-1"
-                          aria-label={`Revoke invite ${invite.code}`}
-                          disabled={revoking}
-                          onClick={() =>
-                            revoke.mutate({ workspaceId: workspace.id, inviteId: invite.id })
-                          }
-                        >
-                          {revoking ? "Revoking…" : "Revoke"}
-                        </Button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
     </div>
   );
@@ -345,92 +327,77 @@ function MemberTable({ initialMembers }: { initialMembers: Member[] }) {
           {roleError}
         </p>
       ) : null}
-      <div className="overflow-x-auto rounded-md border border-border">
-        <table className="w-full text-left text-sm">
-          <thead className="bg-panel text-muted">
-            <tr>
-              <th scope="col" className="px-3 py-2 font-medium">
-                Name
+      <DataTable
+        columns={[
+          { label: "Name" },
+          { label: "Email", className: "hidden sm:table-cell" },
+          { label: "Role" },
+          isAdmin && { label: "Actions", visuallyHidden: true },
+        ]}
+      >
+        {members.map((member) => {
+          const isMe = member.userId === me.id;
+          // Admins may not touch owners; owners may touch anyone.
+          const mayManage = isAdmin && (myRole === "owner" || member.role !== "owner");
+          const pendingRole =
+            setRole.isPending && setRole.variables?.userId === member.userId
+              ? setRole.variables.role
+              : undefined;
+          return (
+            <tr key={member.userId} className="border-t border-border">
+              <th scope="row" className="px-3 py-2 font-normal">
+                <span className="font-medium">{member.name}</span>
+                {isMe ? <span className="text-muted"> (you)</span> : null}
+                <span className="block break-all text-muted sm:hidden">{member.email}</span>
               </th>
-              <th scope="col" className="hidden px-3 py-2 font-medium sm:table-cell">
-                Email
-              </th>
-              <th scope="col" className="px-3 py-2 font-medium">
-                Role
-              </th>
+              <td className="hidden px-3 py-2 break-all sm:table-cell">{member.email}</td>
+              <td className="px-3 py-2">
+                {isAdmin ? (
+                  <select
+                    aria-label={`Role for ${member.name}`}
+                    value={pendingRole ?? member.role}
+                    disabled={!mayManage || pendingRole !== undefined}
+                    title={mayManage ? undefined : "Only owners can change an owner's role."}
+                    onChange={(event) =>
+                      setRole.mutate({
+                        workspaceId: workspace.id,
+                        userId: member.userId,
+                        role: event.target.value as Role,
+                      })
+                    }
+                    className="rounded-md border border-border bg-bg px-2 py-1 text-fg disabled:opacity-60"
+                  >
+                    <option value="member">Member</option>
+                    <option value="admin">Admin</option>
+                    <option value="owner" disabled={myRole !== "owner"}>
+                      Owner
+                    </option>
+                  </select>
+                ) : (
+                  roleLabel[member.role]
+                )}
+              </td>
               {isAdmin ? (
-                <th scope="col" className="px-3 py-2 font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
+                <td className="px-3 py-2 text-right">
+                  {mayManage && !isMe ? (
+                    <Button
+                      variant="secondary"
+                      className="py-1"
+                      aria-label={`Remove ${member.name}`}
+                      onClick={() => {
+                        remove.reset();
+                        setRemoving(member);
+                      }}
+                    >
+                      Remove
+                    </Button>
+                  ) : null}
+                </td>
               ) : null}
             </tr>
-          </thead>
-          <tbody>
-            {members.map((member) => {
-              const isMe = member.userId === me.id;
-              // Admins may not touch owners; owners may touch anyone.
-              const mayManage = isAdmin && (myRole === "owner" || member.role !== "owner");
-              const pendingRole =
-                setRole.isPending && setRole.variables?.userId === member.userId
-                  ? setRole.variables.role
-                  : undefined;
-              return (
-                <tr key={member.userId} className="border-t border-border">
-                  <th scope="row" className="px-3 py-2 font-normal">
-                    <span className="font-medium">{member.name}</span>
-                    {isMe ? <span className="text-muted"> (you)</span> : null}
-                    <span className="block break-all text-muted sm:hidden">{member.email}</span>
-                  </th>
-                  <td className="hidden px-3 py-2 break-all sm:table-cell">{member.email}</td>
-                  <td className="px-3 py-2">
-                    {isAdmin ? (
-                      <select
-                        aria-label={`Role for ${member.name}`}
-                        value={pendingRole ?? member.role}
-                        disabled={!mayManage || pendingRole !== undefined}
-                        title={mayManage ? undefined : "Only owners can change an owner's role."}
-                        onChange={(event) =>
-                          setRole.mutate({
-                            workspaceId: workspace.id,
-                            userId: member.userId,
-                            role: event.target.value as Role,
-                          })
-                        }
-                        className="rounded-md border border-border bg-bg px-2 py-1 text-fg disabled:opacity-60"
-                      >
-                        <option value="member">Member</option>
-                        <option value="admin">Admin</option>
-                        <option value="owner" disabled={myRole !== "owner"}>
-                          Owner
-                        </option>
-                      </select>
-                    ) : (
-                      roleLabel[member.role]
-                    )}
-                  </td>
-                  {isAdmin ? (
-                    <td className="px-3 py-2 text-right">
-                      {mayManage && !isMe ? (
-                        <Button
-                          variant="secondary"
-                          className="py-1"
-                          aria-label={`Remove ${member.name}`}
-                          onClick={() => {
-                            remove.reset();
-                            setRemoving(member);
-                          }}
-                        >
-                          Remove
-                        </Button>
-                      ) : null}
-                    </td>
-                  ) : null}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </DataTable>
       <ConfirmDialog
         open={removing !== null}
         onClose={() => setRemoving(null)}

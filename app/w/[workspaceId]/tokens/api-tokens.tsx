@@ -8,6 +8,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import { useState } from "react";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { CopyField } from "@/app/_components/copy-field";
+import { DataTable } from "@/app/_components/data-table";
 import { Button, Field } from "@/app/_components/form";
 import { LocalTime } from "@/app/_components/local-time";
 import { PageFrame, Section } from "@/app/_components/page-frame";
@@ -126,72 +127,55 @@ export function ApiTokens({ tokens: initialTokens }: { tokens: Token[] }) {
         {tokens.length === 0 ? (
           <p className="text-sm text-muted">You have no tokens yet.</p>
         ) : (
-          <div className="overflow-x-auto rounded-md border border-border">
-            <table className="w-full text-left text-sm">
-              <thead className="bg-panel text-muted">
-                <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Name
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Token
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Created
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Last used
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Status
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {tokens.map((token) => (
-                  <tr key={token.id} className="border-t border-border">
-                    <th scope="row" className="px-3 py-2 font-medium break-words">
-                      {token.name}
-                    </th>
-                    <td className="px-3 py-2 font-mono whitespace-nowrap">{token.prefix}…</td>
-                    <td className="px-3 py-2 whitespace-nowrap">
-                      <LocalTime iso={token.createdAt} />
-                    </td>
-                    <td className="px-3 py-2 whitespace-nowrap">
-                      {token.lastUsedAt ? <LocalTime iso={token.lastUsedAt} /> : "Never"}
-                    </td>
-                    <td className="px-3 py-2 whitespace-nowrap">
-                      {token.revokedAt ? (
-                        <span className="text-muted">
-                          Revoked <LocalTime iso={token.revokedAt} />
-                        </span>
-                      ) : (
-                        "Active"
-                      )}
-                    </td>
-                    <td className="px-3 py-2 text-right">
-                      {token.revokedAt ? null : (
-                        <Button
-                          variant="secondary"
-                          className="py-1"
-                          aria-label={`Revoke ${token.name}`}
-                          onClick={() => {
-                            revoke.reset();
-                            setRevoking(token);
-                          }}
-                        >
-                          Revoke
-                        </Button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            columns={[
+              { label: "Name" },
+              { label: "Token" },
+              { label: "Created" },
+              { label: "Last used" },
+              { label: "Status" },
+              { label: "Actions", visuallyHidden: true },
+            ]}
+          >
+            {tokens.map((token) => (
+              <tr key={token.id} className="border-t border-border">
+                <th scope="row" className="px-3 py-2 font-medium break-words">
+                  {token.name}
+                </th>
+                <td className="px-3 py-2 font-mono whitespace-nowrap">{token.prefix}…</td>
+                <td className="px-3 py-2 whitespace-nowrap">
+                  <LocalTime iso={token.createdAt} />
+                </td>
+                <td className="px-3 py-2 whitespace-nowrap">
+                  {token.lastUsedAt ? <LocalTime iso={token.lastUsedAt} /> : "Never"}
+                </td>
+                <td className="px-3 py-2 whitespace-nowrap">
+                  {token.revokedAt ? (
+                    <span className="text-muted">
+                      Revoked <LocalTime iso={token.revokedAt} />
+                    </span>
+                  ) : (
+                    "Active"
+                  )}
+                </td>
+                <td className="px-3 py-2 text-right">
+                  {token.revokedAt ? null : (
+                    <Button
+                      variant="secondary"
+                      className="py-1"
+                      aria-label={`Revoke ${token.name}`}
+                      onClick={() => {
+                        revoke.reset();
+                        setRevoking(token);
+                      }}
+                    >
+                      Revoke
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Section>
 

@@ -13,6 +13,7 @@ import { useState } from "react";
 import { ChannelMark } from "@/app/_components/channel-mark";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { channelName } from "@/app/_components/create-channel-dialog";
+import { DataTable } from "@/app/_components/data-table";
 import { Button, Field } from "@/app/_components/form";
 import { PageFrame, Section, SkeletonRows } from "@/app/_components/page-frame";
 import { useToast } from "@/app/_components/toast";
@@ -356,54 +357,41 @@ function MemberList({
   );
   if (members.length === 0) return <p className="text-sm text-muted">Nobody is in it.</p>;
   return (
-    <div className="overflow-x-auto rounded-md border border-border">
-      <table className="w-full text-left text-sm">
-        <thead className="bg-panel text-muted">
-          <tr>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Name
+    <DataTable
+      columns={[
+        { label: "Name" },
+        { label: "Role" },
+        canRemove && { label: "Actions", visuallyHidden: true },
+      ]}
+    >
+      {members.map((member) => {
+        const removing = remove.isPending && remove.variables?.userId === member.userId;
+        return (
+          <tr key={member.userId} className="border-t border-border">
+            <th scope="row" className="px-3 py-2 font-normal">
+              {member.name}
+              {member.userId === meId ? <span className="text-muted"> (you)</span> : null}
             </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Role
-            </th>
+            <td className="px-3 py-2">{member.role === "admin" ? "Admin" : "Member"}</td>
             {canRemove ? (
-              <th scope="col" className="px-3 py-2 font-medium">
-                <span className="sr-only">Actions</span>
-              </th>
+              <td className="px-3 py-2 text-right">
+                {member.userId === meId ? null : (
+                  <Button
+                    variant="secondary"
+                    className="py-1"
+                    aria-label={`Remove ${member.name}`}
+                    disabled={removing}
+                    onClick={() => remove.mutate({ channelId, userId: member.userId })}
+                  >
+                    {removing ? "Removing…" : "Remove"}
+                  </Button>
+                )}
+              </td>
             ) : null}
           </tr>
-        </thead>
-        <tbody>
-          {members.map((member) => {
-            const removing = remove.isPending && remove.variables?.userId === member.userId;
-            return (
-              <tr key={member.userId} className="border-t border-border">
-                <th scope="row" className="px-3 py-2 font-normal">
-                  {member.name}
-                  {member.userId === meId ? <span className="text-muted"> (you)</span> : null}
-                </th>
-                <td className="px-3 py-2">{member.role === "admin" ? "Admin" : "Member"}</td>
-                {canRemove ? (
-                  <td className="px-3 py-2 text-right">
-                    {member.userId === meId ? null : (
-                      <Button
-                        variant="secondary"
-                        className="py-1"
-                        aria-label={`Remove ${member.name}`}
-                        disabled={removing}
-                        onClick={() => remove.mutate({ channelId, userId: member.userId })}
-                      >
-                        {removing ? "Removing…" : "Remove"}
-                      </Button>
-                    )}
-                  </td>
-                ) : null}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }
 
