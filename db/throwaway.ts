@@ -22,7 +22,7 @@ export interface ThrowawayDatabase {
   dispose(): Promise<void>;
 }
 
-export function withDatabaseName(serverUrl: string, database: string): string {
+function withDatabaseName(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
   return url.toString();

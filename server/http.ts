@@ -26,7 +26,7 @@ function ownOrigin(request: Request): string {
   return `${proto}://${host}`;
 }
 
-export function isCrossSite(request: Request): boolean {
+function isCrossSite(request: Request): boolean {
   if (request.headers.get("sec-fetch-site") === "cross-site") return true;
   const origin = request.headers.get("origin");
   if (!origin || origin === "null") return origin === "null";

@@ -72,7 +72,7 @@ export function peek(key: string, limit: Limit): Promise<Verdict> {
   return count(key, { ...limit, count: limit.count - 1 }, 0);
 }
 
-export function tooManyRequests(what: string, verdict: Verdict): AppError {
+function tooManyRequests(what: string, verdict: Verdict): AppError {
   return new AppError(
     "TOO_MANY_REQUESTS",
     `Too many ${what}; try again in ${verdict.retryAfterSeconds} s.`,
@@ -87,7 +87,7 @@ export async function enforce(key: string, limit: Limit, what: string): Promise<
 }
 
 /** The client's address as the proxy in front of us reports it; undefined when unknown. */
-export function clientAddress(headers: Headers): string | undefined {
+function clientAddress(headers: Headers): string | undefined {
   const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
   return forwarded || headers.get("x-real-ip") || undefined;
 }

@@ -99,15 +99,9 @@ const registry = processSingleton("sse:streams", () => {
         timer = undefined;
       }
     },
-    get size() {
-      return streams.size;
-    },
   };
 });
 
-export function openStreamCount() {
-  return registry.size;
-}
 
 function lastEventIdOf(request: Request, url: URL): string | null {
   const value =

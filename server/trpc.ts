@@ -92,7 +92,6 @@ const t = initTRPC.context<Context>().create({
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const mergeRouters = t.mergeRouters;
 
 /** Domain code throws AppError; this gives it its tRPC code and keeps its message. */
 const appErrors = t.middleware(async ({ next }) => {

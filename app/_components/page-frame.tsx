@@ -18,30 +18,53 @@ export function PageFrame({
   actions?: ReactNode;
   children: ReactNode;
 }) {
-  const { drawer } = useWorkspace();
   return (
     <main className="flex min-h-0 flex-1 flex-col" aria-labelledby="page-title">
-      <header className="flex items-center gap-3 border-b border-border px-4 py-2">
-        <button
-          type="button"
-          className="rounded border border-border px-2 py-1 md:hidden"
-          onClick={() => drawer.setOpen(true)}
-          aria-label="Open sidebar"
-        >
-          ☰
-        </button>
-        <div className="min-w-0 flex-1">
-          <h1 id="page-title" className="truncate text-lg font-bold">
-            {title}
-          </h1>
-          {subtitle ? <p className="truncate text-sm text-muted">{subtitle}</p> : null}
-        </div>
+      <PageHeader title={title} titleId="page-title" subtitle={subtitle}>
         {actions}
-      </header>
+      </PageHeader>
       <div id="main" tabIndex={-1} className="min-h-0 flex-1 overflow-y-auto">
         <div className="mx-auto flex w-full max-w-3xl flex-col gap-10 px-4 py-6">{children}</div>
       </div>
     </main>
+  );
+}
+
+/**
+ * The header bar of every workspace page: the drawer button on phones, the
+ * title and subtitle, then whatever the page puts on the right. It wraps on
+ * narrow screens, so the title keeps room beside the page's controls.
+ */
+export function PageHeader({
+  title,
+  titleId,
+  subtitle,
+  children,
+}: {
+  title: ReactNode;
+  titleId?: string;
+  subtitle?: ReactNode;
+  children?: ReactNode;
+}) {
+  const { drawer } = useWorkspace();
+  return (
+    <header className="flex flex-wrap items-center gap-x-3 gap-y-2 border-b border-border px-4 py-2">
+      <button
+        type="button"
+        className="rounded border border-border px-2 py-1 md:hidden"
+        onClick={() => drawer.setOpen(true)}
+        aria-label="Open sidebar"
+      >
+        ☰
+      </button>
+      <div className="min-w-0 flex-1 basis-40">
+        <h1 id={titleId} className="truncate text-lg font-bold">
+          {title}
+        </h1>
+        {subtitle ? <p className="truncate text-sm text-muted">{subtitle}</p> : null}
+      </div>
+      {children}
+    </header>
   );
 }
 

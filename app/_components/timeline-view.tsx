@@ -13,6 +13,7 @@ import { useTRPCClient } from "@/app/_lib/trpc";
 import type { Message, TargetRef } from "@/app/_lib/types";
 import { Composer } from "./composer";
 import { MessageList } from "./message-list";
+import { PageHeader } from "./page-frame";
 import { useMembers } from "./use-members";
 import { useWorkspace } from "./workspace-context";
 
@@ -47,7 +48,7 @@ export function TimelineView({
   canModerate: boolean;
   composerLabel: string;
 }) {
-  const { store, outbox, setOpen, me, drawer } = useWorkspace();
+  const { store, outbox, setOpen, me } = useWorkspace();
   const client = useTRPCClient();
   const { resolve } = useMembers();
   const connection = useChat(store, (state) => state.connection);
@@ -135,20 +136,7 @@ export function TimelineView({
 
   return (
     <main className="flex min-h-0 flex-1 flex-col" aria-label={headingLabel}>
-      {/* Wraps on narrow screens, so the title keeps room beside the header's links. */}
-      <header className="flex flex-wrap items-center gap-x-3 gap-y-2 border-b border-border px-4 py-2">
-        <button
-          type="button"
-          className="rounded border border-border px-2 py-1 md:hidden"
-          onClick={() => drawer.setOpen(true)}
-          aria-label="Open sidebar"
-        >
-          ☰
-        </button>
-        <div className="min-w-0 flex-1 basis-40">
-          <h1 className="truncate text-lg font-bold">{title}</h1>
-          {topic ? <p className="truncate text-sm text-muted">{topic}</p> : null}
-        </div>
+      <PageHeader title={title} subtitle={topic || undefined}>
         {details}
         <p
           role="status"
@@ -163,7 +151,7 @@ export function TimelineView({
           </span>
           {connectionLabel[connection]}
         </p>
-      </header>
+      </PageHeader>
       {archived ? (
         <p className="border-b border-border bg-panel px-4 py-2 text-sm">
           This channel is archived: you can read it, but nobody can post, edit or react.

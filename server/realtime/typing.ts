@@ -10,7 +10,7 @@ import { targetKey } from "@/server/messages/types";
 import { processSingleton } from "@/server/singleton";
 import { bus, topics } from "./bus";
 
-export const TYPING_TTL_MS = 5_000;
+const TYPING_TTL_MS = 5_000;
 
 export interface Typist {
   userId: string;
