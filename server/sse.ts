@@ -102,7 +102,6 @@ const registry = processSingleton("sse:streams", () => {
   };
 });
 
-
 function lastEventIdOf(request: Request, url: URL): string | null {
   const value =
     request.headers.get("last-event-id") ??
