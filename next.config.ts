@@ -1,5 +1,5 @@
 import type { NextConfig } from "next";
-import { env } from "./server/env";
+import { env } from "./lib/env";
 
 // Validate the environment when the app is built or started, so a bad value
 // stops it with one line instead of failing on the first request.

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
-import { env } from "./server/env";
+import { env } from "./lib/env";
 
 const config = env();
 const baseURL = config.E2E_BASE_URL ?? `http://127.0.0.1:${config.E2E_PORT}`;
@@ -37,7 +37,7 @@ export default defineConfig({
   webServer: config.E2E_BASE_URL
     ? undefined
     : {
-        command: `node --import tsx scripts/serve-test.ts ${config.E2E_PORT}`,
+        command: `node --import tsx testing/serve-test.ts ${config.E2E_PORT}`,
         url: `${baseURL}/api/health`,
         timeout: 600_000,
         reuseExistingServer: false,

@@ -4,7 +4,7 @@
  * get their static security headers from next.config.ts instead.
  */
 import { type NextRequest, NextResponse } from "next/server";
-import { env } from "./server/env";
+import { env } from "./lib/env";
 
 const development = env().NODE_ENV === "development";
 

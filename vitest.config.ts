@@ -4,8 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
-    include: ["{app,server,db,scripts}/**/*.test.ts"],
-    globalSetup: ["server/testing/global-setup.ts"],
+    include: ["{app,server,db,lib,scripts,testing}/**/*.test.ts"],
+    globalSetup: ["testing/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

@@ -64,7 +64,7 @@ describe("the embedded PostgreSQL", () => {
     const dataDir = tempDataDir();
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "server/testing/embedded-child.ts", dataDir],
+      ["--import", "tsx", "testing/embedded-child.ts", dataDir],
       {
         stdio: ["ignore", "pipe", "inherit"],
       },

@@ -19,7 +19,7 @@ import {
 import { createTRPCClient, httpLink, type TRPCClient } from "@trpc/client";
 import type { AppRouter } from "../server/routers/_app";
 // Pure HTTP helpers (fetch only, no database): the same sign-up and sign-in an outside client does.
-import { signIn, signUp } from "../server/testing/http";
+import { signIn, signUp } from "../testing/http";
 
 export { expect };
 

@@ -7,13 +7,14 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { childProcessEnv, env } from "@/server/env";
+import { childProcessEnv, env } from "@/lib/env";
+import { isAlive } from "@/lib/process";
 
 const root = process.cwd();
 // Resolved when used: importing this module must not validate the environment
 // (npm start reports a bad one itself, in one line).
 const buildDir = () => path.join(root, env().SEQUENT_BUILD_DIR ?? ".next");
-const inputs = ["app", "server", "db", "public"];
+const inputs = ["app", "server", "db", "lib", "public"];
 const rootFiles = [
   "next.config.ts",
   "instrumentation.ts",
@@ -30,7 +31,7 @@ function* files(dir: string): Generator<string> {
     .sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name !== "testing" && entry.name !== "node_modules") yield* files(full);
+      if (entry.name !== "node_modules") yield* files(full);
     } else if (!entry.name.endsWith(".test.ts")) {
       yield full;
     }
@@ -53,15 +54,6 @@ export function sourceHash(): string {
 
 const lockDir = () => `${buildDir()}-build.lock`;
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Runs `fn` holding a lock, so concurrent test workers and scripts never build at once. */
 function withBuildLock<T>(fn: () => T): T {
   for (;;) {
@@ -74,7 +66,7 @@ function withBuildLock<T>(fn: () => T): T {
       const holder = Number(
         fs.readFileSync(path.join(lockDir(), "pid"), { encoding: "utf8", flag: "a+" }),
       );
-      if (holder && !pidAlive(holder)) fs.rmSync(lockDir(), { recursive: true, force: true });
+      if (holder && !isAlive(holder)) fs.rmSync(lockDir(), { recursive: true, force: true });
       else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     }
   }

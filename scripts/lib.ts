@@ -1,6 +1,6 @@
 /** What every command-line script shares: one-line errors and a clean database shutdown. */
 import { closeDatabase } from "@/db/client";
-import { EnvError, env } from "@/server/env";
+import { EnvError, env } from "@/lib/env";
 
 /** Runs `main`, then closes the database (stopping an embedded server we started), then exits. */
 export function runScript(main: () => Promise<void>): void {

@@ -9,11 +9,12 @@ import { eq, sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { users } from "@/db/schema";
 import { loadChannelAccess } from "@/server/access";
-import { signUp } from "@/server/auth/users";
-import { addChannelMember, createChannel } from "@/server/channels/service";
-import { openConversation } from "@/server/conversations/service";
+import { ChangeSet } from "@/server/changes";
+import { addChannelMember, createChannel } from "@/server/channels/write";
+import { openConversation } from "@/server/conversations/write";
 import { sendMessage } from "@/server/messages/send";
-import { createInvite, createWorkspace, joinWorkspace } from "@/server/workspaces/service";
+import { signUp } from "@/server/users/write";
+import { createInvite, createWorkspace, joinWorkspace } from "@/server/workspaces/write";
 import { runScript } from "./lib";
 
 const PASSWORD = "sequent-demo-password";
@@ -25,6 +26,8 @@ const people = [
 
 runScript(async () => {
   const db = await getDb();
+  // Nobody is connected to a fresh seed run's process; what changed is not announced.
+  const changes = new ChangeSet();
   const ids: string[] = [];
   for (const person of people) {
     const [existing] = await db
@@ -49,14 +52,14 @@ runScript(async () => {
   await say(grace, general, `Glad to be here <@${ada}>. Try editing, reacting, and \`Ctrl+K\`.`);
   await say(alan, general, "> The question is whether machines can chat.\nThey can, exactly once.");
 
-  const engineering = await createChannel(db, ada, workspace.id, {
+  const engineering = await createChannel(db, changes, ada, workspace.id, {
     name: "engineering",
     isPrivate: false,
     topic: "Builds, deploys and bugs",
   });
   for (const userId of [grace, alan]) {
     const access = await loadChannelAccess(db, ada, engineering.id);
-    if (access) await addChannelMember(db, access, userId);
+    if (access) await addChannelMember(db, changes, access, userId);
   }
   const target = { kind: "channel" as const, id: engineering.id };
   for (let i = 1; i <= 120; i++) {
@@ -66,13 +69,13 @@ runScript(async () => {
       `Build #${i} ${i % 7 === 0 ? "failed ❌ — see the logs" : "passed ✅"}`,
     );
   }
-  const secret = await createChannel(db, ada, workspace.id, {
+  const secret = await createChannel(db, changes, ada, workspace.id, {
     name: "leadership",
     isPrivate: true,
     topic: "Private",
   });
   await say(ada, { kind: "channel", id: secret.id }, "Only members can see this channel.");
-  const dm = await openConversation(db, ada, workspace.id, [grace]);
+  const dm = await openConversation(db, changes, ada, workspace.id, [grace]);
   await say(grace, { kind: "conversation", id: dm.id }, "Hi Ada, got a minute?");
 
   console.log(`Seeded "Demo workspace" (${workspace.id}).`);

@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { childProcessEnv, EnvError, env } from "@/server/env";
+import { childProcessEnv, EnvError, env } from "@/lib/env";
 import { ensureProductionBuild } from "./build";
 
 const dev = process.argv.includes("--dev");

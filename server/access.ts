@@ -15,7 +15,7 @@ import {
   messages,
   workspaceMembers,
 } from "@/db/schema";
-import type { Target } from "./messages/types";
+import { type Target, targetOf } from "@/lib/target";
 
 export interface WorkspaceAccess {
   workspaceId: string;
@@ -188,12 +188,9 @@ export async function loadMessageRef(db: Db, messageId: string): Promise<Message
     .where(eq(messages.id, messageId))
     .limit(1);
   if (!row) return null;
-  const target: Target = row.channelId
-    ? { kind: "channel", id: row.channelId }
-    : { kind: "conversation", id: row.conversationId as string };
   return {
     id: row.id,
-    target,
+    target: targetOf(row),
     authorId: row.authorId,
     sequence: row.sequence,
     deleted: row.deleted,

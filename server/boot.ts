@@ -1,6 +1,6 @@
 /** Server start-up: everything that must hold before the first request is served. */
 import { getDatabase } from "@/db/client";
-import { EnvError, env } from "./env";
+import { EnvError, env } from "@/lib/env";
 
 export async function boot(): Promise<void> {
   try {

@@ -6,7 +6,7 @@
 import type { Session } from "next-auth";
 import { type Db, getDb } from "@/db/client";
 import { auth } from "./auth/config";
-import { userForToken } from "./auth/tokens";
+import { userForToken } from "./tokens/read";
 import { type Context, createContextInner } from "./trpc";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;

@@ -2,10 +2,10 @@
  * Fixed-window rate limits, counted in-process by default and in Redis when
  * REDIS_URL is set (so every instance shares one count).
  */
-import { env } from "./env";
+import { env } from "@/lib/env";
+import { processSingleton } from "@/lib/singleton";
 import { AppError } from "./errors";
 import { redis } from "./redis";
-import { processSingleton } from "./singleton";
 
 export interface Limit {
   count: number;

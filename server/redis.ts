@@ -4,8 +4,8 @@
  * connection over. Unset, callers fall back to in-process state.
  */
 import { Redis } from "ioredis";
-import { env } from "./env";
-import { processSingleton } from "./singleton";
+import { env } from "@/lib/env";
+import { processSingleton } from "@/lib/singleton";
 
 function open(role: string): Redis {
   const url = env().REDIS_URL as string;

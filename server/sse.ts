@@ -22,8 +22,8 @@ import {
   isTrackedEnvelope,
   TRPCError,
 } from "@trpc/server";
-import { env } from "./env";
-import { processSingleton } from "./singleton";
+import { env } from "@/lib/env";
+import { processSingleton } from "@/lib/singleton";
 import type { Context } from "./trpc";
 
 const encoder = new TextEncoder();

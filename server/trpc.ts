@@ -22,6 +22,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Db } from "@/db/client";
+import { type Target, targetOf } from "@/lib/target";
 import {
   type ChannelAccess,
   canModerate,
@@ -34,9 +35,10 @@ import {
   type MessageRef,
   type TargetAccess,
 } from "./access";
-import type { SessionUser } from "./auth/users";
+import { ChangeSet } from "./changes";
 import { AppError } from "./errors";
-import type { Target } from "./messages/types";
+import { publish } from "./realtime/publish";
+import type { SessionUser } from "./users/read";
 
 export type Authentication = { kind: "session" } | { kind: "token"; tokenId: string };
 
@@ -103,7 +105,19 @@ const appErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(appErrors);
+/**
+ * Gives the procedure a ChangeSet to record what it changes and, once it has
+ * succeeded (every transaction in it committed), announces those changes:
+ * the one place anything is published.
+ */
+const publishAfterCommit = t.middleware(async ({ next }) => {
+  const changes = new ChangeSet();
+  const result = await next({ ctx: { changes } });
+  if (result.ok) publish(changes);
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(appErrors).use(publishAfterCommit);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user || !ctx.authentication) {
@@ -184,12 +198,6 @@ export const targetInput = z
     path: ["channelId"],
   });
 
-export function targetFromInput(input: { channelId?: string; conversationId?: string }): Target {
-  return input.channelId
-    ? { kind: "channel", id: input.channelId }
-    : { kind: "conversation", id: input.conversationId as string };
-}
-
 async function requireTargetMember(db: Db, userId: string, target: Target): Promise<TargetAccess> {
   const access = await loadTargetAccess(db, userId, target);
   if (!access) notFound(target.kind === "channel" ? "Channel" : "Conversation");
@@ -206,7 +214,7 @@ function requireWritable(access: TargetAccess) {
 export const targetProcedure = protectedProcedure
   .input(targetInput)
   .use(async ({ ctx, input, next }) => {
-    const target = await requireTargetMember(ctx.db, ctx.user.id, targetFromInput(input));
+    const target = await requireTargetMember(ctx.db, ctx.user.id, targetOf(input));
     return next({ ctx: { target } });
   });
 

@@ -7,8 +7,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
  * as pending and are retried with the same clientMessageId until stored.
  */
 import { useTRPCClient } from "@/app/_lib/trpc";
-import type { TargetRef } from "@/app/_lib/types";
-import { targetKeyOf } from "@/app/_lib/types";
+import { type Target, targetInput, targetKey } from "@/lib/target";
 import { useMembers } from "./use-members";
 import { useWorkspace } from "./workspace-context";
 
@@ -28,14 +27,14 @@ export function Composer({
   placeholder,
   onEditLast,
 }: {
-  target: TargetRef;
+  target: Target;
   placeholder: string;
   onEditLast: () => void;
 }) {
   const { outbox, me } = useWorkspace();
   const client = useTRPCClient();
   const { members } = useMembers();
-  const draftKey = `sequent:draft:${me.id}:${targetKeyOf(target)}`;
+  const draftKey = `sequent:draft:${me.id}:${targetKey(target)}`;
   const [body, setBody] = useState("");
   const [mentionQuery, setMentionQuery] = useState<string | null>(null);
   const [active, setActive] = useState(0);
@@ -59,11 +58,7 @@ export function Composer({
     const now = Date.now();
     if (value.trim() && now - lastTyping.current > TYPING_EVERY_MS) {
       lastTyping.current = now;
-      client.channel.typing
-        .mutate(
-          target.kind === "channel" ? { channelId: target.id } : { conversationId: target.id },
-        )
-        .catch(() => {});
+      client.channel.typing.mutate(targetInput(target)).catch(() => {});
     }
   };
 

@@ -12,6 +12,7 @@ import { type Timeline, useChat } from "@/app/_lib/chat-store";
 import type { OutgoingMessage } from "@/app/_lib/outbox";
 import { useTRPCClient } from "@/app/_lib/trpc";
 import type { Message } from "@/app/_lib/types";
+import { targetInput } from "@/lib/target";
 import { MessageItem } from "./message-item";
 import { useToast } from "./toast";
 import { useWorkspace } from "./workspace-context";
@@ -150,7 +151,7 @@ export function MessageList({
     try {
       const target = timeline.target;
       const page = await client.message.list.query({
-        ...(target.kind === "channel" ? { channelId: target.id } : { conversationId: target.id }),
+        ...targetInput(target),
         before: first,
         limit: PAGE,
       });

@@ -10,7 +10,8 @@ import { useChat } from "@/app/_lib/chat-store";
 import { plainText } from "@/app/_lib/markdown";
 import { useOutbox } from "@/app/_lib/outbox";
 import { useTRPCClient } from "@/app/_lib/trpc";
-import type { Message, TargetRef } from "@/app/_lib/types";
+import type { Message } from "@/app/_lib/types";
+import { type Target, targetInput } from "@/lib/target";
 import { Composer } from "./composer";
 import { MessageList } from "./message-list";
 import { PageHeader } from "./page-frame";
@@ -37,7 +38,7 @@ export function TimelineView({
   canModerate,
   composerLabel,
 }: {
-  target: TargetRef;
+  target: Target;
   title: ReactNode;
   headingLabel: string;
   topic?: string;
@@ -75,14 +76,14 @@ export function TimelineView({
       readSent.current = sequence;
       client.message.markRead
         .mutate({
-          ...(target.kind === "channel" ? { channelId: target.id } : { conversationId: target.id }),
+          ...targetInput(target),
           sequence,
         })
         .catch(() => {
           readSent.current = 0;
         });
     },
-    [client, target.kind, target.id],
+    [client, target],
   );
 
   // New messages from others are announced politely, at most every few seconds.

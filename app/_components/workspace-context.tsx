@@ -3,10 +3,11 @@
 import { createContext, useContext } from "react";
 import type { ChatStore } from "@/app/_lib/chat-store";
 import type { Outbox } from "@/app/_lib/outbox";
-import type { Me, Message, TargetRef, WorkspaceSummary } from "@/app/_lib/types";
+import type { Me, Message, WorkspaceSummary } from "@/app/_lib/types";
+import type { Target } from "@/lib/target";
 
 export interface OpenTarget {
-  target: TargetRef;
+  target: Target;
   /** Position of the history the page rendered; the stream resumes after it. */
   position: number;
   /** The newest page of history, as the page rendered it. */

@@ -19,6 +19,7 @@ import type {
   StreamEvent,
   WorkspaceSummary,
 } from "@/app/_lib/types";
+import { targetInput } from "@/lib/target";
 import { QuickSwitcher } from "./quick-switcher";
 import { Sidebar } from "./sidebar";
 import { useToast } from "./toast";
@@ -52,9 +53,7 @@ export function WorkspaceShell({
         `sequent:outbox:${me.id}`,
         (message) =>
           client.message.send.mutate({
-            ...(message.target.kind === "channel"
-              ? { channelId: message.target.id }
-              : { conversationId: message.target.id }),
+            ...targetInput(message.target),
             body: message.body,
             clientMessageId: message.clientMessageId,
             parentId: message.parentId,
@@ -89,8 +88,7 @@ export function WorkspaceShell({
     store.connecting();
     const input = {
       workspaceId: workspace.id,
-      ...(open?.target.kind === "channel" ? { channelId: open.target.id } : {}),
-      ...(open?.target.kind === "conversation" ? { conversationId: open.target.id } : {}),
+      ...(open ? targetInput(open.target) : {}),
       ...(open ? { lastEventId: String(open.position) } : {}),
     };
     let connected = false;

@@ -8,13 +8,14 @@
  * message. React reads it through useSyncExternalStore.
  */
 import { useSyncExternalStore } from "react";
-import type { Typist } from "@/server/realtime/typing";
-import type { ChannelItem, ConversationItem, Message, StreamEvent, TargetRef } from "./types";
+import { isIn, sameTarget, type Target, targetOf } from "@/lib/target";
+import type { Typist } from "@/server/realtime/events";
+import type { ChannelItem, ConversationItem, Message, StreamEvent } from "./types";
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "caught-up" | "closed";
 
 export interface Timeline {
-  target: TargetRef;
+  target: Target;
   /** Contiguous run of messages, ascending by sequence. */
   messages: Message[];
   /** True until the first page of history has arrived. */
@@ -76,9 +77,8 @@ export class ChatStore {
   }
 
   /** Opens a channel or conversation: an empty timeline until history arrives. */
-  open(target: TargetRef | null) {
-    const current = this.state.timeline?.target;
-    if (current && target && current.kind === target.kind && current.id === target.id) return;
+  open(target: Target | null) {
+    if (sameTarget(this.state.timeline?.target, target)) return;
     if (!target) {
       this.set({ timeline: null, typing: [] });
       return;
@@ -100,23 +100,19 @@ export class ChatStore {
     });
   }
 
-  private isOpen(target: { channelId: string | null; conversationId: string | null }) {
+  private isOpen(ids: { channelId: string | null; conversationId: string | null }) {
     const open = this.state.timeline?.target;
-    if (!open) return false;
-    return open.kind === "channel"
-      ? target.channelId === open.id
-      : target.conversationId === open.id;
+    return Boolean(open && isIn(ids, open));
   }
 
   /** Merges messages into the open timeline, keeping it contiguous, ascending and at the newest revisions. */
   mergeMessages(
-    target: TargetRef,
+    target: Target,
     incoming: Message[],
     options: { older?: boolean; hasOlder?: boolean } = {},
   ) {
     const timeline = this.state.timeline;
-    if (!timeline || timeline.target.kind !== target.kind || timeline.target.id !== target.id)
-      return;
+    if (!timeline || !sameTarget(timeline.target, target)) return;
     const bySequence = new Map(timeline.messages.map((message) => [message.sequence, message]));
     for (const message of incoming) {
       const held = bySequence.get(message.sequence);
@@ -192,9 +188,7 @@ export class ChatStore {
         this.set({ connection: "closed", closedReason: event.reason });
         return;
       default: {
-        const target: TargetRef = event.channelId
-          ? { kind: "channel", id: event.channelId }
-          : { kind: "conversation", id: event.conversationId as string };
+        const target = targetOf(event);
         if (!this.isOpen(event)) return;
         const timeline = this.state.timeline as Timeline;
         const newest = timeline.messages.at(-1)?.sequence ?? 0;

@@ -9,11 +9,12 @@
  * message failed so the person can edit, retry or discard it.
  */
 import { useSyncExternalStore } from "react";
-import type { Message, TargetRef } from "./types";
+import type { Target } from "@/lib/target";
+import type { Message } from "./types";
 
 export interface OutgoingMessage {
   clientMessageId: string;
-  target: TargetRef;
+  target: Target;
   body: string;
   parentId: string | null;
   createdAt: string;

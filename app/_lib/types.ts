@@ -13,10 +13,6 @@ export type WorkspaceSummary = Outputs["workspace"]["list"][number];
 export type Me = Outputs["user"]["me"];
 export type StreamEvent = WorkspaceStreamEvent;
 
-export type TargetRef = { kind: "channel"; id: string } | { kind: "conversation"; id: string };
-
-export const targetKeyOf = (target: TargetRef) => `${target.kind}:${target.id}`;
-
 export function conversationTitle(conversation: ConversationItem, meId: string): string {
   const others = conversation.members.filter((member) => member.id !== meId);
   return (others.length > 0 ? others : conversation.members)

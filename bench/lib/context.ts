@@ -3,8 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type pg from "pg";
-import { parseEnv } from "@/server/env";
-import type { AppServer } from "@/server/testing/app-server";
+import { parseEnv } from "@/lib/env";
+import { sleep } from "@/lib/process";
+import type { AppServer } from "@/testing/app-server";
 import type { BenchDatabase } from "./database";
 import { HttpClient } from "./http";
 import { formatSummary, newProfiles, summarizeProfile } from "./profile";
@@ -49,8 +50,6 @@ export interface BenchContext {
   restartApp(label: string): Promise<{ server: AppServer; client: HttpClient }>;
   stopApp(): Promise<void>;
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export const now = () => performance.now();
 

@@ -5,8 +5,8 @@
  * Migrated from code like every other database of ours.
  */
 import pg from "pg";
-import { createThrowawayDatabase } from "@/db/throwaway";
-import { env } from "@/server/env";
+import { env } from "@/lib/env";
+import { createThrowawayDatabase } from "@/testing/throwaway";
 import { ownedTempDir } from "./leftovers";
 
 export interface BenchDatabase {

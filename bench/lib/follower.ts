@@ -3,7 +3,9 @@
  * opened with a bound on how many are connecting at once, each ready once
  * the server's `sync` event says it is attached (after any replay).
  */
-import { now, sleep } from "./context";
+
+import { sleep } from "@/lib/process";
+import { now } from "./context";
 import { openSse, type SseEncoding, type SseStream } from "./sse";
 
 export interface FollowerOptions {

@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { sleep } from "./context";
+import { isAlive, sleep } from "@/lib/process";
 
 const PREFIX = "sequent-bench-";
 const OWNER = "bench-owner.json";
@@ -19,15 +19,6 @@ export function ownedTempDir(kind: string): string {
   fs.chmodSync(dir, 0o755);
   fs.writeFileSync(path.join(dir, OWNER), JSON.stringify({ pid: process.pid }));
   return dir;
-}
-
-function alive(pid: number) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function postmasterPid(clusterDir: string): number | undefined {
@@ -43,12 +34,12 @@ function postmasterPid(clusterDir: string): number | undefined {
 
 /** Stops a postmaster by pid (fast shutdown, then SIGKILL) and waits for it to go. */
 export async function stopPostmaster(pid: number) {
-  if (!alive(pid)) return;
+  if (!isAlive(pid)) return;
   process.kill(pid, "SIGINT");
-  for (let waited = 0; alive(pid) && waited < 10_000; waited += 50) await sleep(50);
-  if (alive(pid)) {
+  for (let waited = 0; isAlive(pid) && waited < 10_000; waited += 50) await sleep(50);
+  if (isAlive(pid)) {
     process.kill(pid, "SIGKILL");
-    for (let waited = 0; alive(pid) && waited < 5000; waited += 50) await sleep(50);
+    for (let waited = 0; isAlive(pid) && waited < 5000; waited += 50) await sleep(50);
   }
 }
 
@@ -65,7 +56,7 @@ export async function sweepLeftovers(): Promise<number> {
       // Folders without an owner record are pgbench's short-lived ones, or not ours.
       continue;
     }
-    if (owner === process.pid || alive(owner)) continue;
+    if (owner === process.pid || isAlive(owner)) continue;
     for (const cluster of [path.join(dir, "pg"), path.join(dir, ".data", "pg")]) {
       const pid = postmasterPid(cluster);
       if (pid) await stopPostmaster(pid);

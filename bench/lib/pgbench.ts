@@ -17,7 +17,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PgDialect } from "drizzle-orm/pg-core";
-import { childProcessEnv } from "@/server/env";
+import { childProcessEnv } from "@/lib/env";
 import { sendStatement } from "@/server/messages/send";
 import { type Latencies, latencies } from "./stats";
 

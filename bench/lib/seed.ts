@@ -9,7 +9,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type pg from "pg";
-import { hashToken } from "@/server/auth/tokens";
+import { hashToken } from "@/server/tokens/read";
 
 export interface Person {
   id: string;

@@ -1,6 +1,6 @@
 /**
  * The app under test: one production server (`next start`) as a child
- * process, started the way server/testing/app-server.ts starts it, with the
+ * process, started the way testing/app-server.ts starts it, with the
  * benchmark's settings: no rate limits, diagnostics on /api/health, GC
  * exposed (so memory is read after a collection), in-process fan-out.
  */
@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { type AppServer, startAppServer } from "@/server/testing/app-server";
+import { type AppServer, startAppServer } from "@/testing/app-server";
 import type { HttpClient } from "./http";
 
 export interface Diagnostics {

@@ -8,7 +8,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { type BenchContext, now, sleep, waitUntil } from "../lib/context";
+import { sleep } from "@/lib/process";
+import { type BenchContext, now, waitUntil } from "../lib/context";
 import { closeAll, Follower, onEventPath, openAll } from "../lib/follower";
 import { diagnostics, processCpuMicros } from "../lib/server";
 import { latencies, median } from "../lib/stats";

@@ -5,7 +5,8 @@
  * and whether any message was lost or delivered twice.
  */
 import { randomUUID } from "node:crypto";
-import { type BenchContext, now, sleep, waitUntil } from "../lib/context";
+import { sleep } from "@/lib/process";
+import { type BenchContext, now, waitUntil } from "../lib/context";
 import { closeAll, Follower, onEventPath, openAll } from "../lib/follower";
 import { dataOf } from "../lib/http";
 import { median, percentile, sortNumbers } from "../lib/stats";

@@ -7,7 +7,8 @@
  * open-loop send rate at half the best measured throughput.
  */
 import { randomUUID } from "node:crypto";
-import { type BenchContext, now, sleep } from "../lib/context";
+import { sleep } from "@/lib/process";
+import { type BenchContext, now } from "../lib/context";
 import type { HttpClient } from "../lib/http";
 import { type PgbenchRun, runPgbench, sendScript } from "../lib/pgbench";
 import { sequenceProblems } from "../lib/seed";

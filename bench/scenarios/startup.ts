@@ -10,9 +10,9 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { childProcessEnv } from "@/server/env";
-import { freePort } from "@/server/testing/app-server";
-import { type BenchContext, now, sleep } from "../lib/context";
+import { childProcessEnv } from "@/lib/env";
+import { freePort, isAlive, sleep } from "@/lib/process";
+import { type BenchContext, now } from "../lib/context";
 import { ownedTempDir, stopPostmaster } from "../lib/leftovers";
 import { median } from "../lib/stats";
 
@@ -68,19 +68,10 @@ function healthy(port: number): Promise<boolean> {
   });
 }
 
-function alive(pid: number) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function waitForExit(pid: number, ms: number) {
   const deadline = now() + ms;
-  while (alive(pid) && now() < deadline) await sleep(50);
-  return !alive(pid);
+  while (isAlive(pid) && now() < deadline) await sleep(50);
+  return !isAlive(pid);
 }
 
 /** Stops the `npm start` process group, then the embedded PostgreSQL it started, if still up. */

@@ -10,10 +10,10 @@ import GitHub from "next-auth/providers/github";
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import { accounts, sessions, users, verificationTokens } from "@/db/schema";
-import { env } from "@/server/env";
+import { env } from "@/lib/env";
 import { hit, limitedAddress, peek } from "@/server/ratelimit";
+import { normalizeEmail, verifyCredentials } from "@/server/users/read";
 import { authSecret } from "./secret";
-import { normalizeEmail, verifyCredentials } from "./users";
 
 class RateLimited extends CredentialsSignin {
   override code = "rate_limited";

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { env } from "@/server/env";
+import { env } from "@/lib/env";
 
 let cached: string | undefined;
 

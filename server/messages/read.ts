@@ -1,8 +1,11 @@
 /** Reading messages in the shape clients see (author name, reaction summaries). */
-import { and, asc, desc, eq, inArray, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, or, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { messages, reactions, users } from "@/db/schema";
-import { isoTime, type MessageView, type ReactionSummary } from "./types";
+import { storageOf } from "@/db/targets";
+import type { Target } from "@/lib/target";
+import { isoTime } from "@/lib/time";
+import type { MessageView, ReactionSummary } from "./types";
 
 const messageColumns = {
   id: messages.id,
@@ -97,4 +100,23 @@ export function readMessagesByClientId(
       ),
     ),
   );
+}
+
+/**
+ * A window of history in ascending sequence: the latest `limit` messages, or
+ * those before and/or after a sequence (exclusive).
+ */
+export function listMessages(
+  db: Db,
+  target: Target,
+  window: { before?: number; after?: number; limit: number },
+) {
+  const conditions = [eq(storageOf(target).messageTarget, target.id)];
+  if (window.before !== undefined) conditions.push(lt(messages.sequence, window.before));
+  if (window.after !== undefined) conditions.push(gt(messages.sequence, window.after));
+  // Walk forward from `after`; otherwise take the newest end of the window.
+  return readMessages(db, and(...conditions), {
+    limit: window.limit,
+    descending: window.after === undefined,
+  });
 }

@@ -6,8 +6,8 @@
  * at low load it adds no delay.
  */
 import type { Db } from "@/db/client";
+import { targetKey } from "@/lib/target";
 import { type SendInput, type SendResult, sendMessages } from "./send";
-import { targetKey } from "./types";
 
 interface Job {
   input: SendInput;

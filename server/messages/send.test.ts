@@ -2,15 +2,15 @@ import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { channelMembers, channels, conversations, messageEvents, messages } from "@/db/schema";
-import { drivers, testDatabase } from "@/server/testing/db";
+import type { Target } from "@/lib/target";
+import { drivers, testDatabase } from "@/testing/db";
 import {
   insertChannel,
   insertConversation,
   insertUser,
   insertWorkspace,
-} from "@/server/testing/factories";
+} from "@/testing/factories";
 import { sendMessage, sendMessages } from "./send";
-import type { Target } from "./types";
 
 /** Runs `count` sends over `connections` concurrent workers, each sending one after another. */
 async function sendConcurrently(

@@ -16,10 +16,16 @@
  * and never surface as errors.
  */
 import { type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "@/db/client";
+import { parseRows, zInt, zTime } from "@/db/rows";
+import { channels, mentions, messageEvents, messages, users } from "@/db/schema";
+import { col, storageOf } from "@/db/targets";
+import { mentionedUserIds } from "@/lib/mentions";
+import { type Target, type TargetKind, targetColumns, targetKey } from "@/lib/target";
 import { AppError, uniqueViolation } from "@/server/errors";
 import { readMessagesByClientId } from "./read";
-import { type MessageView, type Target, targetKey } from "./types";
+import type { MessageView } from "./types";
 
 export interface SendInput {
   authorId: string;
@@ -36,18 +42,6 @@ export type SendResult =
 /** One bound parameter holding a whole array (drizzle's `sql` would spread a JS array into a list). */
 const array = (values: unknown[]) => sql.param(values);
 
-const MENTION = /<@([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})>/gi;
-
-/** User ids mentioned as `<@uuid>` in a body, at most 50. */
-export function mentionedUserIds(body: string): string[] {
-  const ids = new Set<string>();
-  for (const match of body.matchAll(MENTION)) {
-    if (match[1]) ids.add(match[1].toLowerCase());
-    if (ids.size === 50) break;
-  }
-  return [...ids];
-}
-
 class DuplicateSends extends Error {
   constructor(readonly keys: Set<string>) {
     super("duplicate client message ids");
@@ -62,18 +56,18 @@ interface Placed extends SendInput {
   revision: number;
   id: string;
   authorName: string;
-  createdAt: string | Date;
+  createdAt: string;
 }
 
-type StoredRow = {
-  id: string;
-  sequence: number;
-  revision: number;
-  author_id: string;
-  author_name: string;
-  client_message_id: string;
-  created_at: string | Date;
-};
+const ZStoredRow = z.object({
+  id: z.string(),
+  sequence: zInt,
+  revision: zInt,
+  author_id: z.string(),
+  author_name: z.string(),
+  client_message_id: z.string(),
+  created_at: zTime,
+});
 
 /** SQLSTATEs after which the same statement may simply be tried again. */
 const RETRYABLE = new Set(["40P01", "40001"]);
@@ -93,15 +87,43 @@ export function sendStatement(sends: SendInput[]): SQL {
   const mentionRows = sends.flatMap((send, index) =>
     mentionedUserIds(send.body).map((userId) => ({ index, userId })),
   );
-  const channelIds = sends.map((s) => (s.target.kind === "channel" ? s.target.id : null));
-  const conversationIds = sends.map((s) => (s.target.kind === "conversation" ? s.target.id : null));
+  const ids = sends.map((send) => targetColumns(send.target));
+  /** Locks one kind's targets in id order and moves their counters on by their number of new messages. */
+  const bump = (kind: TargetKind, counts: string) => {
+    const stored = storageOf(kind);
+    const [id, sequence, revision] = [
+      col(stored.id),
+      col(stored.lastSequence),
+      col(stored.lastRevision),
+    ];
+    // Archived channels are read-only, so they take no new numbers.
+    const writable = kind === "channel" ? sql` AND ${col(channels.archivedAt)} IS NULL` : sql``;
+    return sql`
+      UPDATE ${stored.table} AS t SET ${sequence} = t.${sequence} + v.n, ${revision} = t.${revision} + v.n
+        FROM (SELECT ${id} FROM ${stored.table} WHERE ${id} IN (SELECT id FROM ${sql.identifier(counts)})${writable}
+               ORDER BY ${id} FOR UPDATE) AS locked,
+             ${sql.identifier(counts)} AS v
+       WHERE t.${id} = locked.${id} AND v.id = t.${id}
+   RETURNING t.${id} AS id, t.${sequence} - v.n AS sequence_base, t.${revision} - v.n AS revision_base`;
+  };
+  /** An author has read everything up to their own newest message. */
+  const authorsRead = (kind: TargetKind) => {
+    const stored = storageOf(kind);
+    const [target, read] = [col(stored.memberTarget), col(stored.lastReadSequence)];
+    return sql`
+      UPDATE ${stored.members} AS cm SET ${read} = GREATEST(cm.${read}, r.sequence)
+        FROM (SELECT ${target}, author_id, max(sequence) AS sequence FROM m
+               WHERE ${target} IS NOT NULL GROUP BY ${target}, author_id) AS r
+       WHERE cm.${target} = r.${target} AND cm.${col(stored.memberUser)} = r.author_id`;
+  };
 
   return sql`
     WITH input AS (
       SELECT * FROM unnest(
-        ${array(channelIds)}::uuid[], ${array(conversationIds)}::uuid[], ${array(sends.map((s) => s.authorId))}::uuid[],
-        ${array(sends.map((s) => s.body))}::text[], ${array(sends.map((s) => s.clientMessageId))}::uuid[],
-        ${array(sends.map((s) => s.parentId ?? null))}::uuid[], ${array(rank)}::int[]
+        ${array(ids.map((i) => i.channelId))}::uuid[], ${array(ids.map((i) => i.conversationId))}::uuid[],
+        ${array(sends.map((s) => s.authorId))}::uuid[], ${array(sends.map((s) => s.body))}::text[],
+        ${array(sends.map((s) => s.clientMessageId))}::uuid[], ${array(sends.map((s) => s.parentId ?? null))}::uuid[],
+        ${array(rank)}::int[]
       ) WITH ORDINALITY AS i(channel_id, conversation_id, author_id, body, client_message_id, parent_id, rank, ord)
     ),
     channel_counts AS (
@@ -110,23 +132,8 @@ export function sendStatement(sends: SendInput[]): SQL {
     conversation_counts AS (
       SELECT conversation_id AS id, count(*)::int AS n FROM input WHERE conversation_id IS NOT NULL GROUP BY conversation_id
     ),
-    -- Archived channels are read-only, so they take no new numbers.
-    ch AS (
-      UPDATE channels AS t SET last_sequence = t.last_sequence + v.n, last_revision = t.last_revision + v.n
-        FROM (SELECT id FROM channels WHERE id IN (SELECT id FROM channel_counts) AND archived_at IS NULL
-               ORDER BY id FOR UPDATE) AS locked,
-             channel_counts AS v
-       WHERE t.id = locked.id AND v.id = t.id
-   RETURNING t.id, t.last_sequence - v.n AS sequence_base, t.last_revision - v.n AS revision_base
-    ),
-    cv AS (
-      UPDATE conversations AS t SET last_sequence = t.last_sequence + v.n, last_revision = t.last_revision + v.n
-        FROM (SELECT id FROM conversations WHERE id IN (SELECT id FROM conversation_counts)
-               ORDER BY id FOR UPDATE) AS locked,
-             conversation_counts AS v
-       WHERE t.id = locked.id AND v.id = t.id
-   RETURNING t.id, t.last_sequence - v.n AS sequence_base, t.last_revision - v.n AS revision_base
-    ),
+    ch AS (${bump("channel", "channel_counts")}),
+    cv AS (${bump("conversation", "conversation_counts")}),
     placed AS (
       SELECT i.*, coalesce(ch.sequence_base, cv.sequence_base) + i.rank AS sequence,
              coalesce(ch.revision_base, cv.revision_base) + i.rank AS revision
@@ -136,39 +143,32 @@ export function sendStatement(sends: SendInput[]): SQL {
        WHERE ch.id IS NOT NULL OR cv.id IS NOT NULL
     ),
     m AS (
-      INSERT INTO messages (channel_id, conversation_id, sequence, revision, author_id, body, client_message_id, parent_id)
+      INSERT INTO ${messages} (${col(messages.channelId)}, ${col(messages.conversationId)}, ${col(messages.sequence)}, ${col(messages.revision)},
+                               ${col(messages.authorId)}, ${col(messages.body)}, ${col(messages.clientMessageId)}, ${col(messages.parentId)})
       SELECT channel_id, conversation_id, sequence, revision, author_id, body, client_message_id, parent_id
         FROM placed ORDER BY ord
-      RETURNING id, channel_id, conversation_id, sequence, revision, author_id, client_message_id, created_at
+      RETURNING ${col(messages.id)} AS id, ${col(messages.channelId)} AS channel_id, ${col(messages.conversationId)} AS conversation_id,
+                ${col(messages.sequence)} AS sequence, ${col(messages.revision)} AS revision, ${col(messages.authorId)} AS author_id,
+                ${col(messages.clientMessageId)} AS client_message_id, ${col(messages.createdAt)} AS created_at
     ),
     ev AS (
-      INSERT INTO message_events (channel_id, conversation_id, revision, kind, message_id, actor_id, created_at)
+      INSERT INTO ${messageEvents} (${col(messageEvents.channelId)}, ${col(messageEvents.conversationId)}, ${col(messageEvents.revision)},
+                                   ${col(messageEvents.kind)}, ${col(messageEvents.messageId)}, ${col(messageEvents.actorId)}, ${col(messageEvents.createdAt)})
       SELECT channel_id, conversation_id, revision, 'message.created', id, author_id, created_at FROM m
     ),
     mn AS (
-      INSERT INTO mentions (message_id, user_id, channel_id, conversation_id, sequence)
+      INSERT INTO ${mentions} (${col(mentions.messageId)}, ${col(mentions.userId)}, ${col(mentions.channelId)}, ${col(mentions.conversationId)}, ${col(mentions.sequence)})
       SELECT m.id, mention.user_id, m.channel_id, m.conversation_id, m.sequence
         FROM unnest(${array(mentionRows.map((r) => r.index + 1))}::int[], ${array(mentionRows.map((r) => r.userId))}::uuid[])
              AS mention(ord, user_id)
         JOIN input ON input.ord = mention.ord
         JOIN m ON m.author_id = input.author_id AND m.client_message_id = input.client_message_id
-        JOIN users ON users.id = mention.user_id
+        JOIN ${users} ON ${users.id} = mention.user_id
     ),
-    -- An author has read everything up to their own newest message.
-    read_channel AS (
-      UPDATE channel_members AS cm SET last_read_sequence = GREATEST(cm.last_read_sequence, r.sequence)
-        FROM (SELECT channel_id, author_id, max(sequence) AS sequence FROM m
-               WHERE channel_id IS NOT NULL GROUP BY channel_id, author_id) AS r
-       WHERE cm.channel_id = r.channel_id AND cm.user_id = r.author_id
-    ),
-    read_conversation AS (
-      UPDATE conversation_members AS cm SET last_read_sequence = GREATEST(cm.last_read_sequence, r.sequence)
-        FROM (SELECT conversation_id, author_id, max(sequence) AS sequence FROM m
-               WHERE conversation_id IS NOT NULL GROUP BY conversation_id, author_id) AS r
-       WHERE cm.conversation_id = r.conversation_id AND cm.user_id = r.author_id
-    )
-    SELECT m.id, m.sequence, m.revision, m.author_id, users.name AS author_name, m.client_message_id, m.created_at
-      FROM m JOIN users ON users.id = m.author_id`;
+    read_channel AS (${authorsRead("channel")}),
+    read_conversation AS (${authorsRead("conversation")})
+    SELECT m.id, m.sequence, m.revision, m.author_id, ${users.name} AS author_name, m.client_message_id, m.created_at
+      FROM m JOIN ${users} ON ${users.id} = m.author_id`;
 }
 
 /**
@@ -184,11 +184,8 @@ async function storeBatch(
   db: Db,
   sends: SendInput[],
 ): Promise<{ placed: Placed[]; rejected: Map<number, AppError> }> {
-  const stored = await db.execute<StoredRow>(sendStatement(sends));
-
-  const byKey = new Map(
-    stored.rows.map((row) => [sendKey(row.author_id, row.client_message_id), row]),
-  );
+  const stored = parseRows(await db.execute(sendStatement(sends)), ZStoredRow);
+  const byKey = new Map(stored.map((row) => [sendKey(row.author_id, row.client_message_id), row]));
   const placed: Placed[] = [];
   const rejected = new Map<number, AppError>();
   sends.forEach((send, index) => {
@@ -264,21 +261,19 @@ export async function sendMessages(db: Db, inputs: SendInput[]): Promise<SendRes
         const input = inputs[index] as SendInput;
         const p = placedByKey.get(sendKey(input.authorId, input.clientMessageId));
         if (!p) continue;
-        const createdAt = new Date(p.createdAt).toISOString();
         results[index] = {
           ok: true,
           created: true,
           message: {
             id: p.id,
-            channelId: p.target.kind === "channel" ? p.target.id : null,
-            conversationId: p.target.kind === "conversation" ? p.target.id : null,
+            ...targetColumns(p.target),
             sequence: p.sequence,
             revision: p.revision,
             author: { id: p.authorId, name: p.authorName },
             body: p.body,
             clientMessageId: p.clientMessageId.toLowerCase(),
             parentId: p.parentId ?? null,
-            createdAt,
+            createdAt: p.createdAt,
             editedAt: null,
             deletedAt: null,
             reactions: [],

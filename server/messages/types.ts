@@ -1,7 +1,4 @@
-/** Shapes shared by the message domain: targets and the message as clients see it. */
-
-/** Where a message lives: exactly one channel or one conversation. */
-export type Target = { kind: "channel"; id: string } | { kind: "conversation"; id: string };
+/** The message as clients see it. */
 
 export interface ReactionSummary {
   emoji: string;
@@ -25,22 +22,4 @@ export interface MessageView {
   editedAt: string | null;
   deletedAt: string | null;
   reactions: ReactionSummary[];
-}
-
-export function targetOf(row: { channelId: string | null; conversationId: string | null }): Target {
-  if (row.channelId) return { kind: "channel", id: row.channelId };
-  if (row.conversationId) return { kind: "conversation", id: row.conversationId };
-  throw new Error("message without a target");
-}
-
-export function targetKey(target: Target): string {
-  return `${target.kind}:${target.id}`;
-}
-
-/** Timestamps arrive as Date (query builder) or string (raw SQL); clients get ISO 8601. */
-export function isoTime(value: Date | string): string;
-export function isoTime(value: Date | string | null): string | null;
-export function isoTime(value: Date | string | null): string | null {
-  if (value === null) return null;
-  return (value instanceof Date ? value : new Date(value)).toISOString();
 }

@@ -1,69 +1,58 @@
 /**
- * The doorbell: topic-based pub/sub that tells subscribers something changed.
- * In-process by default; with REDIS_URL set, every publish also goes through
- * Redis so subscribers on other instances hear it (server/realtime/redis-bus.ts).
- * PostgreSQL stays the truth: subscribers that miss a ring catch up from it.
+ * The doorbell's contract: topic-based pub/sub that tells subscribers
+ * something changed, and the map from each topic to what it carries. The
+ * process's instance is in process-bus.ts (in-process, or Redis when
+ * REDIS_URL is set). PostgreSQL stays the truth: subscribers that miss a
+ * ring catch up from it.
  */
+import type { Target } from "@/lib/target";
+import type {
+  AccessChange,
+  MessageEvent,
+  PresenceChange,
+  SidebarChange,
+  TypingRing,
+} from "./events";
 
-import { redisEnabled } from "@/server/redis";
-import { processSingleton } from "@/server/singleton";
-import type { SidebarChange } from "./events";
-import { LocalBus } from "./local-bus";
-import { RedisBus } from "./redis-bus";
+declare const carries: unique symbol;
+/** A topic name that says, in its type, what its payloads are. */
+export type Topic<T> = string & { readonly [carries]?: T };
 
-export type Listener<T = unknown> = (payload: T) => void;
-
-export interface Bus {
-  publish(topic: string, payload: unknown): void;
-  subscribe<T>(topic: string, listener: Listener<T>): () => void;
-  /** Resolves once rings for `topic` from other instances reach this one. */
-  whenSubscribed(topic: string): Promise<void>;
-  /** Listeners currently attached (for leak checks). */
-  listenerCount(): number;
+/** What each kind of topic carries. */
+export interface TopicPayloads {
+  /** Every recorded change of one channel or conversation, at its position. */
+  target: MessageEvent;
+  /** One person's access or sidebar may have changed. */
+  user: AccessChange | SidebarChange;
+  /** One API token was revoked. */
+  token: AccessChange;
+  /** Any token was revoked (for caches of valid tokens). */
+  tokens: { tokenId: string };
+  /** Who is typing in one channel or conversation. */
+  typing: TypingRing;
+  /** A workspace's sidebar items or presence changed. */
+  workspace: SidebarChange | PresenceChange;
 }
 
-export function bus(): Bus {
-  return processSingleton<Bus>("realtime:bus", () =>
-    redisEnabled() ? new RedisBus() : new LocalBus(),
-  );
-}
+const topic = <K extends keyof TopicPayloads>(_kind: K, name: string) =>
+  name as Topic<TopicPayloads[K]>;
 
 export const topics = {
-  target: (kind: "channel" | "conversation", id: string) => `${kind}:${id}`,
-  user: (userId: string) => `user:${userId}`,
-  token: (tokenId: string) => `token:${tokenId}`,
-  /** Every revocation, for caches of valid tokens. */
-  tokens: "tokens",
-  typing: (kind: "channel" | "conversation", id: string) => `typing:${kind}:${id}`,
-  workspace: (workspaceId: string) => `workspace:${workspaceId}`,
+  target: (target: Target) => topic("target", `${target.kind}:${target.id}`),
+  user: (userId: string) => topic("user", `user:${userId}`),
+  token: (tokenId: string) => topic("token", `token:${tokenId}`),
+  tokens: topic("tokens", "tokens"),
+  typing: (target: Target) => topic("typing", `typing:${target.kind}:${target.id}`),
+  workspace: (workspaceId: string) => topic("workspace", `workspace:${workspaceId}`),
 };
 
-/** Tells a user's open streams to re-check their access now (after a removal, say). */
-export function announceAccessChange(userId: string, reason: string) {
-  bus().publish(topics.user(userId), { type: "access.changed", reason });
-}
+export type Listener<T> = (payload: T) => void;
 
-/** Tells the streams authenticated with a token that it was revoked. */
-export function announceTokenRevoked(tokenId: string) {
-  bus().publish(topics.tokens, { tokenId });
-  bus().publish(topics.token(tokenId), { type: "access.changed", reason: "token revoked" });
-}
-
-/** Tells one user's tab streams to re-read these sidebar items. */
-export function announceSidebarChange(userId: string, change: Omit<SidebarChange, "type">) {
-  bus().publish(topics.user(userId), {
-    type: "sidebar.changed",
-    ...change,
-  } satisfies SidebarChange);
-}
-
-/** Tells every tab stream in a workspace to re-read these sidebar items (each re-checks visibility). */
-export function announceWorkspaceSidebarChange(
-  workspaceId: string,
-  change: Omit<SidebarChange, "type">,
-) {
-  bus().publish(topics.workspace(workspaceId), {
-    type: "sidebar.changed",
-    ...change,
-  } satisfies SidebarChange);
+export interface Bus {
+  publish<T>(topic: Topic<T>, payload: T): void;
+  subscribe<T>(topic: Topic<T>, listener: Listener<T>): () => void;
+  /** Resolves once rings for `topic` from other instances reach this one. */
+  whenSubscribed(topic: Topic<unknown>): Promise<void>;
+  /** Listeners currently attached (for leak checks). */
+  listenerCount(): number;
 }

@@ -1,12 +1,9 @@
-/** What the event streams carry. */
+/** What the bus rings and the event streams carry. */
+import type { MessageEventKind } from "@/db/schema";
 import type { MessageView } from "@/server/messages/types";
 
-export type MessageEventType =
-  | "message.created"
-  | "message.updated"
-  | "message.deleted"
-  | "reaction.added"
-  | "reaction.removed";
+/** The kinds of recorded change, as the message_events table stores them. */
+export type MessageEventType = MessageEventKind;
 
 /**
  * One change to a channel or conversation, at its gapless `position` (the
@@ -52,4 +49,21 @@ export interface SidebarChange {
   type: "sidebar.changed";
   channelIds?: string[];
   conversationIds?: string[];
+}
+
+/** Rung on `workspace:<id>` when someone comes online or goes offline there. */
+export interface PresenceChange {
+  type: "presence";
+  userId: string;
+  online: boolean;
+}
+
+export interface Typist {
+  userId: string;
+  name: string;
+}
+
+/** Rung on `typing:<target>` each time someone types (or stops: they sent their message). */
+export interface TypingRing extends Typist {
+  typing: boolean;
 }

@@ -17,10 +17,11 @@
  * by everyone asking for the same range at once.
  */
 import type { Db } from "@/db/client";
-import { type Target, targetKey } from "@/server/messages/types";
-import { processSingleton } from "@/server/singleton";
-import { bus, topics } from "./bus";
+import { processSingleton } from "@/lib/singleton";
+import { type Target, targetKey } from "@/lib/target";
+import { topics } from "./bus";
 import type { MessageEvent } from "./events";
+import { bus } from "./process-bus";
 import { currentRevision, readEvents } from "./replay";
 
 export type FeedListener = (event: MessageEvent) => void;
@@ -34,7 +35,8 @@ const PAGE = 500;
 export class TargetFeed {
   position = 0;
   private initialized = false;
-  private readonly ready: Promise<void>;
+  /** The running or finished initialisation; cleared when it fails, so the next attach retries. */
+  private ready: Promise<void> | undefined;
   private readonly listeners = new Set<FeedListener>();
   private readonly pending = new Map<number, MessageEvent>();
   private buffer: MessageEvent[] = [];
@@ -50,18 +52,14 @@ export class TargetFeed {
     readonly target: Target,
     private readonly onIdle: (feed: TargetFeed) => void,
   ) {
-    this.unsubscribe = bus().subscribe<MessageEvent>(
-      topics.target(target.kind, target.id),
-      (event) => this.receive(event),
-    );
-    this.ready = this.initialize();
+    this.unsubscribe = bus().subscribe(topics.target(target), (event) => this.receive(event));
     this.pollTimer = setInterval(() => void this.poll(), POLL_MS);
     this.pollTimer.unref();
   }
 
   private async initialize() {
     // Only once rings from other instances arrive may the revision be read.
-    await bus().whenSubscribed(topics.target(this.target.kind, this.target.id));
+    await bus().whenSubscribed(topics.target(this.target));
     const revision = await currentRevision(this.db, this.target);
     this.position = revision ?? 0;
     this.initialized = true;
@@ -144,6 +142,11 @@ export class TargetFeed {
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.listeners.add(listener);
+    // A failed first read (a database blip) is not kept: whoever attaches next tries again.
+    this.ready ??= this.initialize().catch((error) => {
+      this.ready = undefined;
+      throw error;
+    });
     try {
       await this.ready;
     } catch (error) {

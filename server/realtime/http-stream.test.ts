@@ -6,10 +6,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { TargetStreamEvent } from "@/server/realtime/events";
-import { newUser, newWorkspace, type TestUser } from "@/server/testing/api";
-import { type AppServer, startAppServer } from "@/server/testing/app-server";
-import { testDatabase } from "@/server/testing/db";
-import { apiClient, record } from "@/server/testing/sse";
+import { newUser, newWorkspace, type TestUser } from "@/testing/api";
+import { type AppServer, startAppServer } from "@/testing/app-server";
+import { testDatabase } from "@/testing/db";
+import { apiClient, record } from "@/testing/sse";
 
 const { db } = testDatabase("pg", 10);
 let server: AppServer;

@@ -1,13 +1,14 @@
 /** The in-process bus: topic listeners in this process only. */
-import type { Bus, Listener } from "./bus";
+import type { Bus, Listener, Topic } from "./bus";
 
-/** Delivers to listeners in this process. */
+type AnyListener = Listener<unknown>;
+
 export class LocalBus implements Bus {
-  private readonly topics = new Map<string, Set<Listener>>();
+  private readonly topics = new Map<string, Set<AnyListener>>();
   /** Called when a topic gets its first listener or loses its last one. */
   onTopicChange?: (topic: string, active: boolean) => void;
 
-  publish(topic: string, payload: unknown): void {
+  publish<T>(topic: Topic<T>, payload: T): void {
     const listeners = this.topics.get(topic);
     if (!listeners) return;
     for (const listener of [...listeners]) {
@@ -19,17 +20,19 @@ export class LocalBus implements Bus {
     }
   }
 
-  subscribe<T>(topic: string, listener: Listener<T>): () => void {
+  subscribe<T>(topic: Topic<T>, listener: Listener<T>): () => void {
     let listeners = this.topics.get(topic);
     if (!listeners) {
       listeners = new Set();
       this.topics.set(topic, listeners);
       this.onTopicChange?.(topic, true);
     }
-    listeners.add(listener as Listener);
+    // Listeners of a topic all take its payload type; the set holds them untyped.
+    const stored = listener as AnyListener;
+    listeners.add(stored);
     return () => {
       const current = this.topics.get(topic);
-      if (!current?.delete(listener as Listener)) return;
+      if (!current?.delete(stored)) return;
       if (current.size === 0) {
         this.topics.delete(topic);
         this.onTopicChange?.(topic, false);
@@ -37,7 +40,7 @@ export class LocalBus implements Bus {
     };
   }
 
-  whenSubscribed(_topic: string): Promise<void> {
+  whenSubscribed(): Promise<void> {
     return Promise.resolve();
   }
 

@@ -10,15 +10,15 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { env } from "@/server/env";
+import { env } from "@/lib/env";
+import { sleep } from "@/lib/process";
 import { sendMessage } from "@/server/messages/send";
-import type { TargetStreamEvent } from "@/server/realtime/events";
-import type { Typist } from "@/server/realtime/typing";
+import type { TargetStreamEvent, Typist } from "@/server/realtime/events";
 import type { WorkspaceStreamEvent } from "@/server/realtime/workspace-stream";
-import { newUser, newWorkspace, type TestUser } from "@/server/testing/api";
-import { type AppServer, startAppServer } from "@/server/testing/app-server";
-import { testDatabase } from "@/server/testing/db";
-import { apiClient, record, type StreamRecorder } from "@/server/testing/sse";
+import { newUser, newWorkspace, type TestUser } from "@/testing/api";
+import { type AppServer, startAppServer } from "@/testing/app-server";
+import { testDatabase } from "@/testing/db";
+import { apiClient, record, type StreamRecorder } from "@/testing/sse";
 
 /** The URL without its password, for messages. */
 function redact(url: string) {
@@ -70,7 +70,6 @@ const created = (stream: Stream) =>
   stream.events.filter((event) => event.data.type === "message.created");
 const synced = (stream: Stream) => stream.events.some((event) => event.data.type === "sync");
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits for `predicate`; fails at once if the stream errs or ends instead. */
 async function waitFor(stream: Stream, predicate: (stream: Stream) => boolean, timeoutMs: number) {

@@ -6,19 +6,14 @@
  * offline within a minute. Changes are rung on the workspace topic.
  */
 import { randomUUID } from "node:crypto";
+import { processSingleton } from "@/lib/singleton";
 import { redis } from "@/server/redis";
-import { processSingleton } from "@/server/singleton";
-import { bus, topics } from "./bus";
+import { topics } from "./bus";
+import { bus } from "./process-bus";
 
 const ENTRY_TTL_MS = 60_000;
 const REFRESH_MS = 20_000;
 const key = (workspaceId: string) => `sequent:presence:${workspaceId}`;
-
-export interface PresenceChange {
-  type: "presence";
-  userId: string;
-  online: boolean;
-}
 
 class Presence {
   private readonly instance = randomUUID();
@@ -61,11 +56,7 @@ class Presence {
   }
 
   private announce(workspaceId: string, userId: string, online: boolean) {
-    bus().publish(topics.workspace(workspaceId), {
-      type: "presence",
-      userId,
-      online,
-    } satisfies PresenceChange);
+    bus().publish(topics.workspace(workspaceId), { type: "presence", userId, online });
   }
 
   private async isOnline(workspaceId: string, userId: string) {

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { newRedisConnection, redis } from "@/server/redis";
-import type { Bus, Listener } from "./bus";
+import type { Bus, Listener, Topic } from "./bus";
 import { LocalBus } from "./local-bus";
 
 const PREFIX = "sequent:";
@@ -29,8 +29,9 @@ export class RedisBus implements Bus {
       } catch {
         return;
       }
+      // Only our own publishers write these topics, with the payload type the topic names.
       if (envelope.o !== this.instance)
-        this.local.publish(channel.slice(PREFIX.length), envelope.p);
+        this.local.publish(channel.slice(PREFIX.length) as Topic<unknown>, envelope.p);
     });
     this.local.onTopicChange = (topic, active) => {
       if (active) {
@@ -46,7 +47,7 @@ export class RedisBus implements Bus {
     };
   }
 
-  publish(topic: string, payload: unknown): void {
+  publish<T>(topic: Topic<T>, payload: T): void {
     this.local.publish(topic, payload);
     this.publisher
       .publish(PREFIX + topic, JSON.stringify({ o: this.instance, p: payload }))
@@ -56,11 +57,11 @@ export class RedisBus implements Bus {
       });
   }
 
-  subscribe<T>(topic: string, listener: Listener<T>): () => void {
+  subscribe<T>(topic: Topic<T>, listener: Listener<T>): () => void {
     return this.local.subscribe(topic, listener);
   }
 
-  whenSubscribed(topic: string): Promise<void> {
+  whenSubscribed(topic: Topic<unknown>): Promise<void> {
     return this.subscriptions.get(topic) ?? Promise.resolve();
   }
 

@@ -1,18 +1,20 @@
 /** Reading recorded changes back from PostgreSQL: the source of truth for every resume and gap. */
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lte } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { channels, conversations, messageEvents, messages } from "@/db/schema";
+import { messageEvents, messages } from "@/db/schema";
+import { storageOf } from "@/db/targets";
+import type { Target } from "@/lib/target";
+import { isoTime } from "@/lib/time";
 import { readMessages } from "@/server/messages/read";
-import type { Target } from "@/server/messages/types";
 import type { MessageEvent } from "./events";
 
 /** The target's latest revision (0 for a target without changes), or null if it does not exist. */
 export async function currentRevision(db: Db, target: Target): Promise<number | null> {
-  const table = target.kind === "channel" ? channels : conversations;
+  const stored = storageOf(target);
   const [row] = await db
-    .select({ revision: table.lastRevision })
-    .from(table)
-    .where(eq(table.id, target.id));
+    .select({ revision: stored.lastRevision })
+    .from(stored.table)
+    .where(eq(stored.id, target.id));
   return row ? row.revision : null;
 }
 
@@ -27,10 +29,11 @@ export async function readEvents(
   after: number,
   options: { upTo?: number; limit?: number } = {},
 ): Promise<MessageEvent[]> {
-  const column = target.kind === "channel" ? messageEvents.channelId : messageEvents.conversationId;
-  const conditions = [eq(column, target.id), gt(messageEvents.revision, after)];
-  if (options.upTo !== undefined)
-    conditions.push(sql`${messageEvents.revision} <= ${options.upTo}`);
+  const conditions = [
+    eq(storageOf(target).eventTarget, target.id),
+    gt(messageEvents.revision, after),
+  ];
+  if (options.upTo !== undefined) conditions.push(lte(messageEvents.revision, options.upTo));
   const rows = await db
     .select({
       revision: messageEvents.revision,
@@ -62,7 +65,7 @@ export async function readEvents(
         message,
         reaction: row.emoji ? { emoji: row.emoji, userId: row.actorId } : null,
         actorId: row.actorId,
-        at: row.createdAt.toISOString(),
+        at: isoTime(row.createdAt),
       },
     ];
   });

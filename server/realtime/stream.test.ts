@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { TargetStreamEvent } from "@/server/realtime/events";
-import { type Caller, newUser, newWorkspace } from "@/server/testing/api";
-import { collect } from "@/server/testing/collect";
-import { testDatabase } from "@/server/testing/db";
+import { type Caller, newUser, newWorkspace } from "@/testing/api";
+import { collect } from "@/testing/collect";
+import { testDatabase } from "@/testing/db";
 
 const { db } = testDatabase("pg", 40);
 

@@ -7,13 +7,14 @@
  * the channel or workspace, token revoked).
  */
 import type { Db } from "@/db/client";
+import type { Target } from "@/lib/target";
 import { loadTargetAccess } from "@/server/access";
-import { tokenIsActive } from "@/server/auth/tokens";
-import type { Target } from "@/server/messages/types";
+import { tokenIsActive } from "@/server/tokens/read";
 import type { Authentication } from "@/server/trpc";
-import { bus, topics } from "./bus";
-import type { AccessChange, MessageEvent, TargetStreamEvent } from "./events";
+import { topics } from "./bus";
+import type { MessageEvent, TargetStreamEvent } from "./events";
 import { feeds } from "./feed";
+import { bus } from "./process-bus";
 import { AsyncQueue } from "./queue";
 import { currentRevision } from "./replay";
 
@@ -68,7 +69,9 @@ export function watchAccess(
     }
   };
   const unsubscribers = [
-    bus().subscribe<AccessChange>(topics.user(identity.userId), () => void recheck()),
+    bus().subscribe(topics.user(identity.userId), (change) => {
+      if (change.type === "access.changed") void recheck();
+    }),
   ];
   if (identity.authentication.kind === "token") {
     unsubscribers.push(

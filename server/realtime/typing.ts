@@ -5,24 +5,15 @@
  * 5 s after its last refresh, and tells watchers the whole current list
  * whenever it changes.
  */
-import type { Target } from "@/server/messages/types";
-import { targetKey } from "@/server/messages/types";
-import { processSingleton } from "@/server/singleton";
-import { bus, topics } from "./bus";
+import { processSingleton } from "@/lib/singleton";
+import { type Target, targetKey } from "@/lib/target";
+import { topics } from "./bus";
+import type { TypingRing, Typist } from "./events";
+import { bus } from "./process-bus";
+import { AsyncQueue } from "./queue";
+import { accessLost, type StreamIdentity, watchAccess } from "./streams";
 
 const TYPING_TTL_MS = 5_000;
-
-export interface Typist {
-  userId: string;
-  name: string;
-}
-
-interface TypingRing {
-  userId: string;
-  name: string;
-  /** False when the person stopped (sent their message). */
-  typing: boolean;
-}
 
 type Watcher = (typists: Typist[]) => void;
 
@@ -32,9 +23,7 @@ class TargetTyping {
   private readonly unsubscribe: () => void;
 
   constructor(target: Target) {
-    this.unsubscribe = bus().subscribe<TypingRing>(topics.typing(target.kind, target.id), (ring) =>
-      this.receive(ring),
-    );
+    this.unsubscribe = bus().subscribe(topics.typing(target), (ring) => this.receive(ring));
   }
 
   private receive(ring: TypingRing) {
@@ -96,10 +85,42 @@ export function watchTyping(
   };
 }
 
-export function announceTyping(target: Target, user: Typist, typing = true) {
-  bus().publish(topics.typing(target.kind, target.id), {
-    userId: user.userId,
-    name: user.name,
-    typing,
-  });
+export type TypingStreamEvent =
+  | { type: "typing"; typists: Typist[] }
+  | { type: "stream.closed"; reason: string };
+
+/**
+ * Who is typing in one target: the current list at once, then the whole list
+ * each time it changes, until the subscriber loses access (a last
+ * `stream.closed` says why) or goes away.
+ */
+export async function* followTyping(
+  identity: StreamIdentity,
+  target: Target,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<TypingStreamEvent> {
+  const queue = new AsyncQueue<Typist[]>();
+  const watching = watchTyping(target, (typists) => queue.push(typists));
+  let lost: string | null = null;
+  const stopWatching = watchAccess(
+    identity,
+    () => accessLost(identity, target),
+    (reason) => {
+      lost = reason;
+      queue.close();
+    },
+  );
+  const stop = () => queue.close();
+  signal?.addEventListener("abort", stop, { once: true });
+  try {
+    yield { type: "typing", typists: watching.current };
+    for (let typists = await queue.next(); typists; typists = await queue.next()) {
+      yield { type: "typing", typists };
+    }
+    if (lost) yield { type: "stream.closed", reason: lost };
+  } finally {
+    signal?.removeEventListener("abort", stop);
+    stopWatching();
+    watching.stop();
+  }
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { newUser, newWorkspace, type TestUser } from "@/server/testing/api";
-import { collect } from "@/server/testing/collect";
-import { testDatabase } from "@/server/testing/db";
+import { newUser, newWorkspace, type TestUser } from "@/testing/api";
+import { collect } from "@/testing/collect";
+import { testDatabase } from "@/testing/db";
 import type { WorkspaceStreamEvent } from "./workspace-stream";
 
 const { db } = testDatabase("pg", 20);

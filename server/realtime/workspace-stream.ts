@@ -1,40 +1,26 @@
 /**
  * The one stream a browser tab holds: the sidebar of a workspace as
- * absolute values (every channel and conversation with its unread and
- * mention counts, who is online) and, when the tab has a channel or
- * conversation open, that target's changes and who is typing in it.
- *
- * On (re)connect the sidebar comes as a full snapshot, so a resumed tab is
- * simply current again; after that, items are re-read and sent whole when
- * something touches them, coalesced so a busy channel costs one query per
- * tab per flush. The open target's changes are tracked by position exactly
- * as in message.onEvent, so the tab's lastEventId resumes them.
+ * absolute values (server/realtime/sidebar.ts), who is online and, when the
+ * tab has a channel or conversation open, that target's changes and who is
+ * typing in it. The open target's changes are tracked by position exactly as
+ * in message.onEvent, so the tab's lastEventId resumes them.
  */
+import type { Target } from "@/lib/target";
+import { targetColumns } from "@/lib/target";
 import { loadWorkspaceAccess } from "@/server/access";
-import { type ChannelListItem, listChannels } from "@/server/channels/service";
-import { type ConversationListItem, listConversations } from "@/server/conversations/service";
-import type { Target } from "@/server/messages/types";
-import { bus, topics } from "./bus";
-import type { SidebarChange, TargetStreamEvent } from "./events";
-import { type PresenceChange, presence } from "./presence";
+import { topics } from "./bus";
+import type { TargetStreamEvent, Typist } from "./events";
+import { presence } from "./presence";
+import { bus } from "./process-bus";
 import { AsyncQueue } from "./queue";
 import { currentRevision } from "./replay";
+import { type SidebarEvent, SidebarTracker } from "./sidebar";
 import { followTarget, type StreamIdentity, watchAccess } from "./streams";
-import { type Typist, watchTyping } from "./typing";
-
-const FLUSH_MS = 250;
+import { watchTyping } from "./typing";
 
 export type WorkspaceStreamEvent =
   | TargetStreamEvent
-  | {
-      type: "sidebar.snapshot";
-      channels: ChannelListItem[];
-      conversations: ConversationListItem[];
-      online: string[];
-    }
-  | { type: "sidebar.channel"; channel: ChannelListItem }
-  | { type: "sidebar.channelRemoved"; channelId: string }
-  | { type: "sidebar.conversation"; conversation: ConversationListItem }
+  | SidebarEvent
   | { type: "presence"; userId: string; online: boolean }
   | { type: "typing"; channelId: string | null; conversationId: string | null; typists: Typist[] };
 
@@ -50,59 +36,24 @@ async function workspaceAccessLost(identity: StreamIdentity, workspaceId: string
   return null;
 }
 
-/** Keeps listeners on the topics of the targets a user belongs to, so their counts stay current. */
-class TargetTopics {
-  private readonly subscriptions = new Map<string, () => void>();
-  constructor(private readonly onChange: (target: Target) => void) {}
-
-  sync(channels: ChannelListItem[], conversations: ConversationListItem[]) {
-    const wanted = new Map<string, Target>();
-    for (const channel of channels) {
-      if (channel.isMember)
-        wanted.set(topics.target("channel", channel.id), { kind: "channel", id: channel.id });
-    }
-    for (const conversation of conversations) {
-      wanted.set(topics.target("conversation", conversation.id), {
-        kind: "conversation",
-        id: conversation.id,
-      });
-    }
-    for (const [topic, unsubscribe] of this.subscriptions) {
-      if (!wanted.has(topic)) {
-        unsubscribe();
-        this.subscriptions.delete(topic);
+/** Passes the open target's changes into the tab's queue, in order, from followTarget. */
+async function pipeTarget(
+  identity: StreamIdentity,
+  open: Target,
+  start: number,
+  signal: AbortSignal,
+  queue: AsyncQueue<Item>,
+) {
+  try {
+    for await (const item of followTarget(identity, open, start, signal)) {
+      if (item.event.type === "stream.closed") {
+        queue.push({ kind: "closed", reason: item.event.reason });
+        return;
       }
+      queue.push({ kind: "target", ...item });
     }
-    for (const [topic, target] of wanted) {
-      if (!this.subscriptions.has(topic))
-        this.subscriptions.set(
-          topic,
-          bus().subscribe(topic, () => this.onChange(target)),
-        );
-    }
-  }
-
-  add(target: Target, member: boolean) {
-    const topic = topics.target(target.kind, target.id);
-    if (member && !this.subscriptions.has(topic)) {
-      this.subscriptions.set(
-        topic,
-        bus().subscribe(topic, () => this.onChange(target)),
-      );
-    } else if (!member) {
-      this.subscriptions.get(topic)?.();
-      this.subscriptions.delete(topic);
-    }
-  }
-
-  /** Resolves once rings for every subscribed target reach this instance. */
-  async ready() {
-    await Promise.all([...this.subscriptions.keys()].map((topic) => bus().whenSubscribed(topic)));
-  }
-
-  close() {
-    for (const unsubscribe of this.subscriptions.values()) unsubscribe();
-    this.subscriptions.clear();
+  } catch (error) {
+    queue.push({ kind: "closed", reason: `The stream failed: ${(error as Error).message}` });
   }
 }
 
@@ -121,96 +72,19 @@ export async function* followWorkspace(
     queue.close();
   };
   signal?.addEventListener("abort", stop, { once: true });
-
-  const dirtyChannels = new Set<string>();
-  const dirtyConversations = new Set<string>();
-  let flushTimer: NodeJS.Timeout | undefined;
-  // What this tab was last sent of each item, so unchanged items are not sent again.
-  const knownChannels = new Map<string, string>();
-  const knownConversations = new Map<string, string>();
-  const markDirty = (target: Target) => {
-    (target.kind === "channel" ? dirtyChannels : dirtyConversations).add(target.id);
-    flushTimer ??= setTimeout(() => void flush(), FLUSH_MS);
-  };
-  const targetTopics = new TargetTopics(markDirty);
-
-  const flush = async () => {
-    flushTimer = undefined;
-    const channelIds = [...dirtyChannels];
-    const conversationIds = [...dirtyConversations];
-    dirtyChannels.clear();
-    dirtyConversations.clear();
-    try {
-      if (channelIds.length > 0) {
-        const channels = await listChannels(db, userId, workspaceId, channelIds);
-        const visible = new Set(channels.map((channel) => channel.id));
-        for (const channel of channels) {
-          targetTopics.add({ kind: "channel", id: channel.id }, channel.isMember);
-          const json = JSON.stringify(channel);
-          if (knownChannels.get(channel.id) === json) continue;
-          knownChannels.set(channel.id, json);
-          queue.push({ kind: "event", event: { type: "sidebar.channel", channel } });
-        }
-        for (const id of channelIds) {
-          if (!visible.has(id) && knownChannels.delete(id)) {
-            targetTopics.add({ kind: "channel", id }, false);
-            queue.push({ kind: "event", event: { type: "sidebar.channelRemoved", channelId: id } });
-          }
-        }
-      }
-      if (conversationIds.length > 0) {
-        for (const conversation of await listConversations(
-          db,
-          userId,
-          workspaceId,
-          conversationIds,
-        )) {
-          targetTopics.add({ kind: "conversation", id: conversation.id }, true);
-          const json = JSON.stringify(conversation);
-          if (knownConversations.get(conversation.id) === json) continue;
-          knownConversations.set(conversation.id, json);
-          queue.push({ kind: "event", event: { type: "sidebar.conversation", conversation } });
-        }
-      }
-    } catch (error) {
-      // Retried with the next change; the next reconnect sends a full snapshot anyway.
-      console.error("sidebar refresh failed:", (error as Error).message);
-    }
-  };
-
-  const snapshot = async () => {
-    const [channels, conversations, online] = await Promise.all([
-      listChannels(db, userId, workspaceId),
-      listConversations(db, userId, workspaceId),
-      presence().online(workspaceId),
-    ]);
-    knownChannels.clear();
-    for (const channel of channels) knownChannels.set(channel.id, JSON.stringify(channel));
-    knownConversations.clear();
-    for (const item of conversations) knownConversations.set(item.id, JSON.stringify(item));
-    targetTopics.sync(channels, conversations);
-    return { type: "sidebar.snapshot" as const, channels, conversations, online };
-  };
-
-  const onSidebarChange = (change: SidebarChange | PresenceChange | { type: string }) => {
-    if (change.type === "presence") {
-      const { userId: who, online } = change as PresenceChange;
-      queue.push({ kind: "event", event: { type: "presence", userId: who, online } });
-    } else if (change.type === "sidebar.changed") {
-      const { channelIds = [], conversationIds = [] } = change as SidebarChange;
-      for (const id of channelIds) markDirty({ kind: "channel", id });
-      for (const id of conversationIds) markDirty({ kind: "conversation", id });
-    } else if (change.type === "access.changed") {
-      void snapshot().then(
-        (event) => queue.push({ kind: "event", event }),
-        () => {},
-      );
-    }
-  };
+  const emit = (event: WorkspaceStreamEvent) => queue.push({ kind: "event", event });
+  const sidebar = new SidebarTracker(db, userId, workspaceId, emit);
 
   const unsubscribers = [
-    bus().subscribe(topics.workspace(workspaceId), onSidebarChange),
-    bus().subscribe(topics.user(userId), onSidebarChange),
+    bus().subscribe(topics.workspace(workspaceId), (change) => {
+      if (change.type === "presence")
+        emit({ type: "presence", userId: change.userId, online: change.online });
+      else sidebar.changed(change);
+    }),
+    bus().subscribe(topics.user(userId), (change) => {
+      if (change.type === "sidebar.changed") sidebar.changed(change);
+      else void sidebar.snapshot().then(emit, () => {});
+    }),
   ];
   // Access to the open target is watched by followTarget itself.
   const stopWatching = watchAccess(
@@ -219,17 +93,7 @@ export async function* followWorkspace(
     (reason) => queue.push({ kind: "closed", reason }),
   );
   const typing = open
-    ? watchTyping(open, (typists) =>
-        queue.push({
-          kind: "event",
-          event: {
-            type: "typing",
-            channelId: open.kind === "channel" ? open.id : null,
-            conversationId: open.kind === "conversation" ? open.id : null,
-            typists,
-          },
-        }),
-      )
+    ? watchTyping(open, (typists) => emit({ type: "typing", ...targetColumns(open), typists }))
     : undefined;
 
   try {
@@ -240,45 +104,15 @@ export async function* followWorkspace(
     let position = start;
     await presence().enter(workspaceId, userId);
     try {
-      const first = await snapshot();
-      yield { position, event: first };
-      // The snapshot was read before its targets' topics were listened to: read
-      // the items once more when they are, so a change in between is not missed.
-      void targetTopics.ready().then(() => {
-        for (const channel of first.channels)
-          if (channel.isMember) markDirty({ kind: "channel", id: channel.id });
-        for (const conversation of first.conversations)
-          markDirty({ kind: "conversation", id: conversation.id });
-      });
-      if (open) {
-        // The open target's changes arrive through the same queue, in order, from followTarget.
-        void (async () => {
-          try {
-            for await (const item of followTarget(identity, open, start, stream.signal)) {
-              queue.push({ kind: "target", ...item });
-              if (item.event.type === "stream.closed")
-                queue.push({ kind: "closed", reason: item.event.reason });
-            }
-          } catch (error) {
-            queue.push({
-              kind: "closed",
-              reason: `The stream failed: ${(error as Error).message}`,
-            });
-          }
-        })();
-      }
+      yield { position, event: await sidebar.snapshot() };
+      if (open) void pipeTarget(identity, open, start, stream.signal, queue);
       for (let item = await queue.next(); item; item = await queue.next()) {
         if (item.kind === "closed") {
           yield { position, event: { type: "stream.closed", reason: item.reason } };
           return;
         }
-        if (item.kind === "target") {
-          if (item.event.type === "stream.closed") continue;
-          position = item.position;
-          yield { position, event: item.event };
-        } else {
-          yield { position, event: item.event };
-        }
+        if (item.kind === "target") position = item.position;
+        yield { position, event: item.event };
       }
     } finally {
       await presence()
@@ -288,11 +122,10 @@ export async function* followWorkspace(
   } finally {
     signal?.removeEventListener("abort", stop);
     stream.abort();
-    clearTimeout(flushTimer);
     typing?.stop();
     stopWatching();
     for (const unsubscribe of unsubscribers) unsubscribe();
-    targetTopics.close();
+    sidebar.close();
     queue.close();
   }
 }

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { signUp } from "@/server/auth/users";
-import { env } from "@/server/env";
+import { env } from "@/lib/env";
 import { enforce, limitedAddress } from "@/server/ratelimit";
 import { ZEmailSchema, ZLineSchema, ZPasswordSchema } from "@/server/schemas";
 import { publicProcedure, router } from "@/server/trpc";
+import { signUp } from "@/server/users/write";
 
 export const authRouter = router({
   /** Creates an account; then sign in through next-auth's credentials endpoint. */

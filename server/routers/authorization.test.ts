@@ -18,7 +18,8 @@ import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { Db } from "@/db/client";
 import { loadMessageRef, type MessageRef } from "@/server/access";
-import { setReaction } from "@/server/messages/changes";
+import { ChangeSet } from "@/server/changes";
+import { setReaction } from "@/server/messages/write";
 import { appRouter } from "@/server/routers/_app";
 import {
   anonymous,
@@ -28,9 +29,9 @@ import {
   newWorkspace,
   type TestUser,
   withToken,
-} from "@/server/testing/api";
-import { testDatabase } from "@/server/testing/db";
-import { type Scope, type Snapshot, snapshot } from "@/server/testing/snapshot";
+} from "@/testing/api";
+import { testDatabase } from "@/testing/db";
+import { type Scope, type Snapshot, snapshot } from "@/testing/snapshot";
 
 const { db } = testDatabase("pg", 10);
 
@@ -422,7 +423,7 @@ const ROWS: Row[] = [
       const messageId = await messageBy(cell, cell.world.users.participant);
       if (cell.user) {
         const ref = (await loadMessageRef(cell.db, messageId)) as MessageRef;
-        await setReaction(cell.db, cell.user.id, ref, "👍", true);
+        await setReaction(cell.db, new ChangeSet(), cell.user.id, ref, "👍", true);
       }
       return cell.api.message.unreact({ messageId, emoji: "👍" });
     },

@@ -16,10 +16,10 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, test } from "vitest";
 import { appRouter } from "@/server/routers/_app";
-import { newUser, newWorkspace, type TestUser } from "@/server/testing/api";
-import { testDatabase } from "@/server/testing/db";
-import { type Scope, snapshot } from "@/server/testing/snapshot";
-import { callOverWire } from "@/server/testing/wire";
+import { newUser, newWorkspace, type TestUser } from "@/testing/api";
+import { testDatabase } from "@/testing/db";
+import { type Scope, snapshot } from "@/testing/snapshot";
+import { callOverWire } from "@/testing/wire";
 
 const { db } = testDatabase("pg", 10);
 

@@ -1,22 +1,14 @@
 import { z } from "zod";
+import { getChannel, listChannelMembers, listChannels } from "@/server/channels/read";
 import {
   addChannelMember,
   createChannel,
-  getChannel,
-  listChannelMembers,
-  listChannels,
   removeChannelMember,
   setArchived,
   updateChannel,
-} from "@/server/channels/service";
-import {
-  announceAccessChange,
-  announceSidebarChange,
-  announceWorkspaceSidebarChange,
-} from "@/server/realtime/bus";
-import { AsyncQueue } from "@/server/realtime/queue";
-import { accessLost, watchAccess } from "@/server/realtime/streams";
-import { announceTyping, type Typist, watchTyping } from "@/server/realtime/typing";
+} from "@/server/channels/write";
+import { sayTyping } from "@/server/messages/write";
+import { followTyping } from "@/server/realtime/typing";
 import {
   expected,
   ZChannelListItemSchema,
@@ -45,11 +37,9 @@ export const channelRouter = router({
       }),
     )
     .output(z.object({ id: z.string() }))
-    .mutation(async ({ ctx, input }) => {
-      const created = await createChannel(ctx.db, ctx.user.id, ctx.workspace.workspaceId, input);
-      announceWorkspaceSidebarChange(ctx.workspace.workspaceId, { channelIds: [created.id] });
-      return created;
-    }),
+    .mutation(({ ctx, input }) =>
+      createChannel(ctx.db, ctx.changes, ctx.user.id, ctx.workspace.workspaceId, input),
+    ),
 
   /** Public channels and the private ones I am in, with my read position and exact unread counts. */
   list: workspaceProcedure
@@ -79,101 +69,59 @@ export const channelRouter = router({
   /** Joins a public channel (private ones are joined by being added). */
   join: channelVisibleProcedure
     .output(ZMembershipSchema.extend({ added: z.boolean() }))
-    .mutation(async ({ ctx }) => {
-      const result = await addChannelMember(ctx.db, ctx.channel, ctx.user.id);
-      announceSidebarChange(ctx.user.id, { channelIds: [ctx.channel.id] });
-      return result;
-    }),
+    .mutation(({ ctx }) => addChannelMember(ctx.db, ctx.changes, ctx.channel, ctx.user.id)),
 
-  leave: channelProcedure.output(ZMembershipSchema).mutation(async ({ ctx }) => {
-    const result = await removeChannelMember(ctx.db, ctx.channel.id, ctx.user.id);
-    announceAccessChange(ctx.user.id, "left a channel");
-    announceSidebarChange(ctx.user.id, { channelIds: [ctx.channel.id] });
-    return result;
-  }),
+  leave: channelProcedure
+    .output(ZMembershipSchema)
+    .mutation(({ ctx }) =>
+      removeChannelMember(ctx.db, ctx.changes, ctx.channel.id, ctx.user.id, "left a channel"),
+    ),
 
   /** Any member may bring in another workspace member. */
   addMember: channelProcedure
     .input(z.object({ userId: ZIdSchema("user") }))
     .output(ZMembershipSchema.extend({ added: z.boolean() }))
-    .mutation(async ({ ctx, input }) => {
-      const result = await addChannelMember(ctx.db, ctx.channel, input.userId);
-      announceSidebarChange(input.userId, { channelIds: [ctx.channel.id] });
-      return result;
-    }),
+    .mutation(({ ctx, input }) => addChannelMember(ctx.db, ctx.changes, ctx.channel, input.userId)),
 
   removeMember: channelAdminProcedure
     .input(z.object({ userId: ZIdSchema("user") }))
     .output(ZMembershipSchema)
-    .mutation(async ({ ctx, input }) => {
-      const result = await removeChannelMember(ctx.db, ctx.channel.id, input.userId);
-      announceAccessChange(input.userId, "removed from a channel");
-      announceSidebarChange(input.userId, { channelIds: [ctx.channel.id] });
-      return result;
-    }),
+    .mutation(({ ctx, input }) =>
+      removeChannelMember(
+        ctx.db,
+        ctx.changes,
+        ctx.channel.id,
+        input.userId,
+        "removed from a channel",
+      ),
+    ),
 
   update: channelAdminProcedure
     .input(z.object({ name: ZChannelNameSchema.optional(), topic: ZTopicSchema.optional() }))
     .output(z.object({ id: z.string(), name: z.string(), topic: z.string() }))
-    .mutation(async ({ ctx, input }) => {
-      const updated = await updateChannel(ctx.db, ctx.channel, input);
-      announceWorkspaceSidebarChange(ctx.channel.workspaceId, { channelIds: [ctx.channel.id] });
-      return updated;
-    }),
+    .mutation(({ ctx, input }) => updateChannel(ctx.db, ctx.changes, ctx.channel, input)),
 
   /** Archived channels are read-only: no sends, edits, deletions or reactions. */
   archive: channelAdminProcedure
     .output(z.object({ id: z.string(), archivedAt: z.string().nullable() }))
-    .mutation(async ({ ctx }) => {
-      const result = await setArchived(ctx.db, ctx.channel.id, true);
-      announceWorkspaceSidebarChange(ctx.channel.workspaceId, { channelIds: [ctx.channel.id] });
-      return result;
-    }),
+    .mutation(({ ctx }) => setArchived(ctx.db, ctx.changes, ctx.channel, true)),
 
   unarchive: channelAdminProcedure
     .output(z.object({ id: z.string(), archivedAt: z.string().nullable() }))
-    .mutation(async ({ ctx }) => {
-      const result = await setArchived(ctx.db, ctx.channel.id, false);
-      announceWorkspaceSidebarChange(ctx.channel.workspaceId, { channelIds: [ctx.channel.id] });
-      return result;
-    }),
+    .mutation(({ ctx }) => setArchived(ctx.db, ctx.changes, ctx.channel, false)),
 
   /** Says I am typing in a channel or conversation; members see it for 5 s unless I say it again. */
   typing: targetProcedure.output(z.object({ ok: z.literal(true) })).mutation(({ ctx }) => {
-    announceTyping(
-      { kind: ctx.target.kind, id: ctx.target.id },
-      { userId: ctx.user.id, name: ctx.user.name },
-    );
+    sayTyping(ctx.changes, ctx.target, { userId: ctx.user.id, name: ctx.user.name });
     return { ok: true as const };
   }),
 
   /** Who is typing in a channel or conversation, as the whole list each time it changes. */
-  onTyping: targetProcedure.subscription(async function* ({ ctx, signal }) {
-    const target = { kind: ctx.target.kind, id: ctx.target.id };
-    const queue = new AsyncQueue<Typist[]>();
-    const watching = watchTyping(target, (typists) => queue.push(typists));
-    const identity = { db: ctx.db, userId: ctx.user.id, authentication: ctx.authentication };
-    let lost: string | null = null;
-    const stopWatching = watchAccess(
-      identity,
-      () => accessLost(identity, target),
-      (reason) => {
-        lost = reason;
-        queue.close();
-      },
-    );
-    const stop = () => queue.close();
-    signal?.addEventListener("abort", stop, { once: true });
-    try {
-      yield { type: "typing" as const, typists: watching.current };
-      for (let typists = await queue.next(); typists; typists = await queue.next()) {
-        yield { type: "typing" as const, typists };
-      }
-      if (lost) yield { type: "stream.closed" as const, reason: lost };
-    } finally {
-      signal?.removeEventListener("abort", stop);
-      stopWatching();
-      watching.stop();
-    }
-  }),
+  onTyping: targetProcedure.subscription(({ ctx, signal }) =>
+    followTyping(
+      { db: ctx.db, userId: ctx.user.id, authentication: ctx.authentication },
+      ctx.target,
+      signal,
+    ),
+  ),
 });

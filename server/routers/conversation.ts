@@ -1,10 +1,6 @@
 import { z } from "zod";
-import {
-  getConversation,
-  listConversations,
-  openConversation,
-} from "@/server/conversations/service";
-import { announceSidebarChange } from "@/server/realtime/bus";
+import { getConversation, listConversations } from "@/server/conversations/read";
+import { openConversation } from "@/server/conversations/write";
 import { expected, ZConversationListItemSchema, ZIdSchema } from "@/server/schemas";
 import { conversationProcedure, router, workspaceProcedure } from "@/server/trpc";
 
@@ -23,14 +19,11 @@ export const conversationRouter = router({
     .mutation(async ({ ctx, input }) => {
       const opened = await openConversation(
         ctx.db,
+        ctx.changes,
         ctx.user.id,
         ctx.workspace.workspaceId,
         input.userIds,
       );
-      if (opened.created) {
-        for (const userId of opened.memberIds)
-          announceSidebarChange(userId, { conversationIds: [opened.id] });
-      }
       return { id: opened.id, created: opened.created };
     }),
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { anonymous, newUser, newWorkspace, type TestUser, withToken } from "@/server/testing/api";
-import { testDatabase } from "@/server/testing/db";
+import { anonymous, newUser, newWorkspace, type TestUser, withToken } from "@/testing/api";
+import { testDatabase } from "@/testing/db";
 
 const { db } = testDatabase("pg", 20);
 

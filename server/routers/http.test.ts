@@ -5,7 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type AppServer, startAppServer } from "@/server/testing/app-server";
+import { sleep } from "@/lib/process";
+import { type AppServer, startAppServer } from "@/testing/app-server";
 import {
   attemptSignIn,
   type CallOptions,
@@ -16,7 +17,7 @@ import {
   signUp,
   trpcMutation,
   trpcQuery,
-} from "@/server/testing/http";
+} from "@/testing/http";
 
 const STARTUP_MS = 300_000;
 
@@ -41,8 +42,6 @@ type Workspace = { id: string; slug: string; generalChannelId: string };
 
 const workspaceCount = async (baseUrl: string, auth: CallOptions) =>
   dataOf(await trpcQuery<unknown[]>(baseUrl, "workspace.list", undefined, auth)).length;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Seconds from a Retry-After header, which must be a small positive integer here. */
 function retryAfter(headers: Headers): number {

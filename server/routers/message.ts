@@ -1,16 +1,13 @@
 import { tracked } from "@trpc/server";
 import { z } from "zod";
+import { listMessages } from "@/server/messages/read";
 import {
   deleteMessage,
   editMessage,
-  listMessages,
   markRead,
+  postMessage,
   setReaction,
-} from "@/server/messages/changes";
-import { postMessage, publishMessageEvent } from "@/server/messages/service";
-import type { MessageView } from "@/server/messages/types";
-import { announceSidebarChange } from "@/server/realtime/bus";
-import type { MessageEvent } from "@/server/realtime/events";
+} from "@/server/messages/write";
 import { followTarget } from "@/server/realtime/streams";
 import {
   expected,
@@ -31,19 +28,13 @@ import {
   targetWriteProcedure,
 } from "@/server/trpc";
 
-/** Announces a change to the message's followers, then answers with the message. */
-function published(change: { event: MessageEvent | null; message: MessageView }): MessageView {
-  publishMessageEvent(change.event);
-  return change.message;
-}
-
 /** Adds (present) or removes the caller's reaction; repeating it changes nothing. */
 function reactionProcedure(present: boolean) {
   return messageWriteProcedure
     .input(z.object({ emoji: ZEmojiSchema }))
     .output(ZMessageSchema)
-    .mutation(async ({ ctx, input }) =>
-      published(await setReaction(ctx.db, ctx.user.id, ctx.message, input.emoji, present)),
+    .mutation(({ ctx, input }) =>
+      setReaction(ctx.db, ctx.changes, ctx.user.id, ctx.message, input.emoji, present),
     );
 }
 
@@ -58,7 +49,15 @@ export const messageRouter = router({
       }),
     )
     .output(ZMessageSchema)
-    .mutation(({ ctx, input }) => postMessage(ctx.db, ctx.user.id, ctx.target, input)),
+    .mutation(({ ctx, input }) =>
+      postMessage(
+        ctx.db,
+        ctx.changes,
+        { userId: ctx.user.id, name: ctx.user.name },
+        ctx.target,
+        input,
+      ),
+    ),
 
   /** History in ascending sequence: the latest `limit`, or the window before/after a sequence. */
   list: targetProcedure
@@ -85,14 +84,14 @@ export const messageRouter = router({
   edit: messageAuthorProcedure
     .input(z.object({ body: ZMessageBodySchema }))
     .output(ZMessageSchema)
-    .mutation(async ({ ctx, input }) =>
-      published(await editMessage(ctx.db, ctx.user.id, ctx.message, input.body)),
+    .mutation(({ ctx, input }) =>
+      editMessage(ctx.db, ctx.changes, ctx.user.id, ctx.message, input.body),
     ),
 
   /** Leaves a tombstone (empty body, deletedAt) at the message's sequence. */
   delete: messageModeratorProcedure
     .output(ZMessageSchema)
-    .mutation(async ({ ctx }) => published(await deleteMessage(ctx.db, ctx.user.id, ctx.message))),
+    .mutation(({ ctx }) => deleteMessage(ctx.db, ctx.changes, ctx.user.id, ctx.message)),
 
   react: reactionProcedure(true),
   unreact: reactionProcedure(false),
@@ -106,10 +105,9 @@ export const messageRouter = router({
     .input(z.object({ lastEventId: ZPositionSchema.nullish() }))
     .subscription(async function* ({ ctx, input, signal }) {
       const identity = { db: ctx.db, userId: ctx.user.id, authentication: ctx.authentication };
-      const target = { kind: ctx.target.kind, id: ctx.target.id } as const;
       for await (const { position, event } of followTarget(
         identity,
-        target,
+        ctx.target,
         input.lastEventId ?? null,
         signal,
       )) {
@@ -121,15 +119,7 @@ export const messageRouter = router({
   markRead: targetProcedure
     .input(z.object({ sequence: ZSequenceSchema }))
     .output(ZReadStateSchema)
-    .mutation(async ({ ctx, input }) => {
-      const state = await markRead(ctx.db, ctx.user.id, ctx.target, input.sequence);
-      // The user's other tabs show the same counts.
-      announceSidebarChange(
-        ctx.user.id,
-        ctx.target.kind === "channel"
-          ? { channelIds: [ctx.target.id] }
-          : { conversationIds: [ctx.target.id] },
-      );
-      return state;
-    }),
+    .mutation(({ ctx, input }) =>
+      markRead(ctx.db, ctx.changes, ctx.user.id, ctx.target, input.sequence),
+    ),
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { createToken, listTokens, revokeToken } from "@/server/auth/tokens";
-import { announceTokenRevoked } from "@/server/realtime/bus";
 import { ZIdSchema, ZLineSchema } from "@/server/schemas";
+import { listTokens } from "@/server/tokens/read";
+import { createToken, revokeToken } from "@/server/tokens/write";
 import { protectedProcedure, router } from "@/server/trpc";
 
 export const tokenRouter = router({
@@ -29,9 +29,5 @@ export const tokenRouter = router({
   revoke: protectedProcedure
     .input(z.object({ tokenId: ZIdSchema("token") }))
     .output(z.object({ id: z.string() }))
-    .mutation(async ({ ctx, input }) => {
-      const result = await revokeToken(ctx.db, ctx.user.id, input.tokenId);
-      announceTokenRevoked(result.id);
-      return result;
-    }),
+    .mutation(({ ctx, input }) => revokeToken(ctx.db, ctx.changes, ctx.user.id, input.tokenId)),
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { getUser } from "@/server/auth/users";
 import { AppError } from "@/server/errors";
 import { protectedProcedure, router } from "@/server/trpc";
+import { getUser } from "@/server/users/read";
 
 export const userRouter = router({
   me: protectedProcedure

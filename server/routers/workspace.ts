@@ -1,7 +1,7 @@
 import { TRPCError, tracked } from "@trpc/server";
 import { z } from "zod";
+import { targetOf } from "@/lib/target";
 import { loadTargetAccess } from "@/server/access";
-import { announceAccessChange } from "@/server/realtime/bus";
 import { presence } from "@/server/realtime/presence";
 import { followWorkspace } from "@/server/realtime/workspace-stream";
 import {
@@ -15,24 +15,25 @@ import {
 import {
   protectedProcedure,
   router,
-  targetFromInput,
   workspaceAdminProcedure,
   workspaceProcedure,
 } from "@/server/trpc";
 import {
-  addMemberByEmail,
-  createInvite,
-  createWorkspace,
   describeInvite,
   getWorkspace,
-  joinWorkspace,
   listInvites,
   listMembers,
   listWorkspaces,
+} from "@/server/workspaces/read";
+import {
+  addMemberByEmail,
+  createInvite,
+  createWorkspace,
+  joinWorkspace,
   removeMember,
   revokeInvite,
   setRole,
-} from "@/server/workspaces/service";
+} from "@/server/workspaces/write";
 
 const ZInviteCodeSchema = z
   .string(expected("text"))
@@ -161,15 +162,9 @@ export const workspaceRouter = router({
   removeMember: workspaceAdminProcedure
     .input(z.object({ userId: ZIdSchema("user") }))
     .output(z.object({ userId: z.string() }))
-    .mutation(async ({ ctx, input }) => {
-      const result = await removeMember(
-        ctx.db,
-        { ...ctx.workspace, userId: ctx.user.id },
-        input.userId,
-      );
-      announceAccessChange(input.userId, "removed from a workspace");
-      return result;
-    }),
+    .mutation(({ ctx, input }) =>
+      removeMember(ctx.db, ctx.changes, { ...ctx.workspace, userId: ctx.user.id }, input.userId),
+    ),
 
   /** Who in the workspace has the app open right now. */
   online: workspaceProcedure
@@ -198,7 +193,7 @@ export const workspaceRouter = router({
     // Checked as middleware, so a refused stream never starts (a generator body runs only
     // when the stream is first read).
     .use(async ({ ctx, input, next }) => {
-      const open = input.channelId || input.conversationId ? targetFromInput(input) : null;
+      const open = input.channelId || input.conversationId ? targetOf(input) : null;
       if (open) {
         const access = await loadTargetAccess(ctx.db, ctx.user.id, open);
         if (!access || access.workspaceId !== ctx.workspace.workspaceId) {
@@ -225,13 +220,9 @@ export const workspaceRouter = router({
       for await (const { position, event } of events) yield tracked(String(position), event);
     }),
 
-  leave: workspaceProcedure.output(z.object({ userId: z.string() })).mutation(async ({ ctx }) => {
-    const result = await removeMember(
-      ctx.db,
-      { ...ctx.workspace, userId: ctx.user.id },
-      ctx.user.id,
-    );
-    announceAccessChange(ctx.user.id, "left a workspace");
-    return result;
-  }),
+  leave: workspaceProcedure
+    .output(z.object({ userId: z.string() }))
+    .mutation(({ ctx }) =>
+      removeMember(ctx.db, ctx.changes, { ...ctx.workspace, userId: ctx.user.id }, ctx.user.id),
+    ),
 });

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { type Database, getDatabase } from "@/db/client";
-import { env } from "@/server/env";
-import { bus } from "@/server/realtime/bus";
+import { env } from "@/lib/env";
 import { feeds } from "@/server/realtime/feed";
+import { bus } from "@/server/realtime/process-bus";
 
 export const dynamic = "force-dynamic";
 

@@ -6,9 +6,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { childProcessEnv, env } from "@/server/env";
-import { createTestDatabase } from "@/server/testing/database-server";
-import { ensureProductionBuild } from "./build";
+import { childProcessEnv, env } from "@/lib/env";
+import { ensureProductionBuild } from "@/scripts/build";
+import { createTestDatabase } from "@/testing/database-server";
 
 const port = Number(process.argv[2] ?? env().E2E_PORT);
 

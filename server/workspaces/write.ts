@@ -1,6 +1,6 @@
-/** Workspaces: creation with an owner and #general, membership, roles and invite links. */
+/** Workspaces: creation with an owner and #general, invite links, joining, roles and leaving. */
 import { randomBytes } from "node:crypto";
-import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, count, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import {
   channelMembers,
@@ -11,12 +11,14 @@ import {
   workspaceMembers,
   workspaces,
 } from "@/db/schema";
+import { isoTime } from "@/lib/time";
 import type { WorkspaceAccess } from "@/server/access";
+import type { ChangeSet } from "@/server/changes";
+import { joinAtLatest } from "@/server/channels/write";
 import { AppError } from "@/server/errors";
-import { isoTime } from "@/server/messages/types";
+import { GENERAL_CHANNEL } from "./read";
 
-export const GENERAL_CHANNEL = "general";
-
+const INVITE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 function slugify(name: string): string {
   const base = name
     .normalize("NFKD")
@@ -56,41 +58,6 @@ export async function createWorkspace(db: Db, userId: string, name: string) {
   });
 }
 
-export async function listWorkspaces(db: Db, userId: string) {
-  const rows = await db
-    .select({
-      id: workspaces.id,
-      name: workspaces.name,
-      slug: workspaces.slug,
-      role: workspaceMembers.role,
-    })
-    .from(workspaceMembers)
-    .innerJoin(workspaces, eq(workspaces.id, workspaceMembers.workspaceId))
-    .where(eq(workspaceMembers.userId, userId))
-    .orderBy(asc(workspaces.name), asc(workspaces.id));
-  return rows;
-}
-
-export async function getWorkspace(db: Db, access: WorkspaceAccess) {
-  const [row] = await db
-    .select({
-      id: workspaces.id,
-      name: workspaces.name,
-      slug: workspaces.slug,
-      createdAt: workspaces.createdAt,
-      // Spelled out: Drizzle leaves columns unqualified in a one-table select,
-      // which inside a subquery would bind to the subquery's own table.
-      memberCount: sql<number>`(select count(*)::int from workspace_members wm where wm.workspace_id = workspaces.id)`,
-      generalChannelId: sql<
-        string | null
-      >`(select c.id from channels c where c.workspace_id = workspaces.id and c.name = ${GENERAL_CHANNEL})`,
-    })
-    .from(workspaces)
-    .where(eq(workspaces.id, access.workspaceId));
-  if (!row) throw new AppError("NOT_FOUND", "Workspace not found.");
-  return { ...row, createdAt: isoTime(row.createdAt), role: access.role };
-}
-
 /** Adds a user to a workspace and its #general (a no-op for existing members). */
 async function addToWorkspace(
   db: Db,
@@ -104,17 +71,15 @@ async function addToWorkspace(
     .onConflictDoNothing()
     .returning({ userId: workspaceMembers.userId });
   if (added) {
-    // Newcomers start with #general's history read, as in a room they just walked into.
-    await db.execute(sql`
-      INSERT INTO channel_members (channel_id, user_id, role, last_read_sequence)
-      SELECT id, ${userId}, 'member', last_sequence FROM channels
-       WHERE workspace_id = ${workspaceId} AND name = ${GENERAL_CHANNEL}
-      ON CONFLICT DO NOTHING`);
+    await joinAtLatest(
+      db,
+      and(eq(channels.workspaceId, workspaceId), eq(channels.name, GENERAL_CHANNEL)) as SQL,
+      userId,
+    );
   }
   return Boolean(added);
 }
 
-const INVITE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 function inviteCode(): string {
   const bytes = randomBytes(16);
   let code = "";
@@ -148,31 +113,6 @@ export async function createInvite(
   return { ...row, expiresAt: isoTime(row.expiresAt) };
 }
 
-export async function listInvites(db: Db, workspaceId: string) {
-  const rows = await db
-    .select({
-      id: workspaceInvites.id,
-      code: workspaceInvites.code,
-      createdBy: { id: users.id, name: users.name },
-      createdAt: workspaceInvites.createdAt,
-      expiresAt: workspaceInvites.expiresAt,
-      maxUses: workspaceInvites.maxUses,
-      uses: workspaceInvites.uses,
-      revokedAt: workspaceInvites.revokedAt,
-    })
-    .from(workspaceInvites)
-    .leftJoin(users, eq(users.id, workspaceInvites.createdBy))
-    .where(eq(workspaceInvites.workspaceId, workspaceId))
-    .orderBy(desc(workspaceInvites.createdAt));
-  return rows.map((row) => ({
-    ...row,
-    createdBy: row.createdBy?.id ? { id: row.createdBy.id, name: row.createdBy.name } : null,
-    createdAt: isoTime(row.createdAt),
-    expiresAt: isoTime(row.expiresAt),
-    revokedAt: isoTime(row.revokedAt),
-  }));
-}
-
 export async function revokeInvite(db: Db, workspaceId: string, inviteId: string) {
   const [row] = await db
     .update(workspaceInvites)
@@ -181,29 +121,6 @@ export async function revokeInvite(db: Db, workspaceId: string, inviteId: string
     .returning({ id: workspaceInvites.id });
   if (!row) throw new AppError("NOT_FOUND", "Invite not found.");
   return row;
-}
-
-/** What an invite link leads to, for the page that shows it before joining. */
-export async function describeInvite(db: Db, code: string) {
-  const [row] = await db
-    .select({
-      workspaceId: workspaces.id,
-      workspaceName: workspaces.name,
-      expiresAt: workspaceInvites.expiresAt,
-      revokedAt: workspaceInvites.revokedAt,
-      maxUses: workspaceInvites.maxUses,
-      uses: workspaceInvites.uses,
-    })
-    .from(workspaceInvites)
-    .innerJoin(workspaces, eq(workspaces.id, workspaceInvites.workspaceId))
-    .where(eq(workspaceInvites.code, code))
-    .limit(1);
-  if (!row) throw new AppError("NOT_FOUND", "This invite link is not valid. Ask for a new one.");
-  const usable =
-    !row.revokedAt &&
-    row.expiresAt.getTime() > Date.now() &&
-    (row.maxUses === null || row.uses < row.maxUses);
-  return { workspaceName: row.workspaceName, usable };
 }
 
 export async function joinWorkspace(
@@ -252,22 +169,6 @@ export async function joinWorkspace(
       .where(eq(workspaceInvites.id, invite.id));
     return { workspaceId: invite.workspaceId };
   });
-}
-
-export async function listMembers(db: Db, workspaceId: string) {
-  const rows = await db
-    .select({
-      userId: users.id,
-      name: users.name,
-      email: users.email,
-      role: workspaceMembers.role,
-      joinedAt: workspaceMembers.joinedAt,
-    })
-    .from(workspaceMembers)
-    .innerJoin(users, eq(users.id, workspaceMembers.userId))
-    .where(eq(workspaceMembers.workspaceId, workspaceId))
-    .orderBy(asc(users.name), asc(users.id));
-  return rows.map((row) => ({ ...row, joinedAt: isoTime(row.joinedAt) }));
 }
 
 export async function addMemberByEmail(db: Db, workspaceId: string, email: string) {
@@ -329,10 +230,11 @@ export async function setRole(db: Db, actor: WorkspaceAccess, userId: string, ro
 /** Removes a member (or, with userId = self, leaves), with their channel memberships. */
 export async function removeMember(
   db: Db,
+  changes: ChangeSet,
   actor: WorkspaceAccess & { userId: string },
   userId: string,
 ) {
-  return db.transaction(async (tx) => {
+  const removed = await db.transaction(async (tx) => {
     const current = await memberRole(tx, actor.workspaceId, userId);
     if (userId !== actor.userId) {
       if (actor.role === "member")
@@ -360,4 +262,6 @@ export async function removeMember(
       );
     return { userId };
   });
+  changes.access(userId, userId === actor.userId ? "left a workspace" : "removed from a workspace");
+  return removed;
 }

@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import net from "node:net";
 import path from "node:path";
+import { childProcessEnv } from "@/lib/env";
+import { freePort } from "@/lib/process";
 import { ensureProductionBuild } from "@/scripts/build";
-import { childProcessEnv } from "@/server/env";
 
 export interface AppServer {
   url: string;
@@ -20,17 +20,6 @@ export interface AppServer {
   stop(): Promise<void>;
   /** Kills the server at once, as a crash would. */
   kill(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** One secret for every server of a test run, so sessions work across instances. */

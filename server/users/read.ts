@@ -1,9 +1,8 @@
-/** Accounts: sign-up and credential checks. */
+/** Accounts: who someone is, and whether a password is theirs. */
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { users } from "@/db/schema";
-import { AppError, uniqueViolation } from "@/server/errors";
-import { burnPasswordCheck, hashPassword, verifyPassword } from "./password";
+import { burnPasswordCheck, verifyPassword } from "@/server/auth/password";
 
 export interface SessionUser {
   id: string;
@@ -12,26 +11,6 @@ export interface SessionUser {
 }
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
-
-export async function signUp(
-  db: Db,
-  input: { email: string; name: string; password: string },
-): Promise<{ userId: string }> {
-  const email = normalizeEmail(input.email);
-  const passwordHash = await hashPassword(input.password);
-  try {
-    const [row] = await db
-      .insert(users)
-      .values({ email, name: input.name.trim(), passwordHash })
-      .returning({ id: users.id });
-    return { userId: (row as { id: string }).id };
-  } catch (error) {
-    if (uniqueViolation(error) === "users_email_lower_uq") {
-      throw new AppError("CONFLICT", "An account with this email already exists; sign in instead.");
-    }
-    throw error;
-  }
-}
 
 /** The user for an email and password, or null. Takes about as long either way. */
 export async function verifyCredentials(

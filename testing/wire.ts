@@ -8,9 +8,9 @@
 import { getErrorShape, TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Db } from "@/db/client";
-import type { SessionUser } from "@/server/auth/users";
 import { appRouter } from "@/server/routers/_app";
 import { createCallerFactory, createContextInner } from "@/server/trpc";
+import type { SessionUser } from "@/server/users/read";
 
 export interface WireError {
   message: string;

@@ -1,0 +1,112 @@
+/** Workspaces as a member sees them: the list, one workspace, its members and invite links. */
+import { and, asc, desc, eq, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { channels, users, workspaceInvites, workspaceMembers, workspaces } from "@/db/schema";
+import { isoTime } from "@/lib/time";
+import type { WorkspaceAccess } from "@/server/access";
+import { AppError } from "@/server/errors";
+
+export const GENERAL_CHANNEL = "general";
+
+export async function getWorkspace(db: Db, access: WorkspaceAccess) {
+  const [row] = await db
+    .select({
+      id: workspaces.id,
+      name: workspaces.name,
+      slug: workspaces.slug,
+      createdAt: workspaces.createdAt,
+      memberCount: db.$count(
+        workspaceMembers,
+        eq(workspaceMembers.workspaceId, access.workspaceId),
+      ),
+      generalChannelId: sql<string | null>`(${db
+        .select({ id: channels.id })
+        .from(channels)
+        .where(
+          and(eq(channels.workspaceId, access.workspaceId), eq(channels.name, GENERAL_CHANNEL)),
+        )})`,
+    })
+    .from(workspaces)
+    .where(eq(workspaces.id, access.workspaceId));
+  if (!row) throw new AppError("NOT_FOUND", "Workspace not found.");
+  return { ...row, createdAt: isoTime(row.createdAt), role: access.role };
+}
+
+export async function listWorkspaces(db: Db, userId: string) {
+  const rows = await db
+    .select({
+      id: workspaces.id,
+      name: workspaces.name,
+      slug: workspaces.slug,
+      role: workspaceMembers.role,
+    })
+    .from(workspaceMembers)
+    .innerJoin(workspaces, eq(workspaces.id, workspaceMembers.workspaceId))
+    .where(eq(workspaceMembers.userId, userId))
+    .orderBy(asc(workspaces.name), asc(workspaces.id));
+  return rows;
+}
+
+export async function listInvites(db: Db, workspaceId: string) {
+  const rows = await db
+    .select({
+      id: workspaceInvites.id,
+      code: workspaceInvites.code,
+      createdBy: { id: users.id, name: users.name },
+      createdAt: workspaceInvites.createdAt,
+      expiresAt: workspaceInvites.expiresAt,
+      maxUses: workspaceInvites.maxUses,
+      uses: workspaceInvites.uses,
+      revokedAt: workspaceInvites.revokedAt,
+    })
+    .from(workspaceInvites)
+    .leftJoin(users, eq(users.id, workspaceInvites.createdBy))
+    .where(eq(workspaceInvites.workspaceId, workspaceId))
+    .orderBy(desc(workspaceInvites.createdAt));
+  return rows.map((row) => ({
+    ...row,
+    createdBy: row.createdBy?.id ? { id: row.createdBy.id, name: row.createdBy.name } : null,
+    createdAt: isoTime(row.createdAt),
+    expiresAt: isoTime(row.expiresAt),
+    revokedAt: isoTime(row.revokedAt),
+  }));
+}
+
+/** What an invite link leads to, for the page that shows it before joining. */
+export async function describeInvite(db: Db, code: string) {
+  const [row] = await db
+    .select({
+      workspaceId: workspaces.id,
+      workspaceName: workspaces.name,
+      expiresAt: workspaceInvites.expiresAt,
+      revokedAt: workspaceInvites.revokedAt,
+      maxUses: workspaceInvites.maxUses,
+      uses: workspaceInvites.uses,
+    })
+    .from(workspaceInvites)
+    .innerJoin(workspaces, eq(workspaces.id, workspaceInvites.workspaceId))
+    .where(eq(workspaceInvites.code, code))
+    .limit(1);
+  if (!row) throw new AppError("NOT_FOUND", "This invite link is not valid. Ask for a new one.");
+  const usable =
+    !row.revokedAt &&
+    row.expiresAt.getTime() > Date.now() &&
+    (row.maxUses === null || row.uses < row.maxUses);
+  return { workspaceName: row.workspaceName, usable };
+}
+
+export async function listMembers(db: Db, workspaceId: string) {
+  const rows = await db
+    .select({
+      userId: users.id,
+      name: users.name,
+      email: users.email,
+      role: workspaceMembers.role,
+      joinedAt: workspaceMembers.joinedAt,
+    })
+    .from(workspaceMembers)
+    .innerJoin(users, eq(users.id, workspaceMembers.userId))
+    .where(eq(workspaceMembers.workspaceId, workspaceId))
+    .orderBy(asc(users.name), asc(users.id));
+  return rows.map((row) => ({ ...row, joinedAt: isoTime(row.joinedAt) }));
+}
