@@ -5,9 +5,8 @@
  * after hydration (no mismatch between the two renders).
  */
 import { useSyncExternalStore } from "react";
+import { formatTime } from "@/lib/time";
 
-const shortFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" });
 const noop = () => () => {};
 
 export function LocalTime({ iso }: { iso: string }) {
@@ -18,8 +17,8 @@ export function LocalTime({ iso }: { iso: string }) {
   );
   const date = new Date(iso);
   return (
-    <time dateTime={iso} title={inBrowser ? fullFormat.format(date) : undefined}>
-      {inBrowser ? shortFormat.format(date) : iso.slice(0, 10)}
+    <time dateTime={iso} title={inBrowser ? formatTime(date, "exact") : undefined}>
+      {inBrowser ? formatTime(date, "short") : iso.slice(0, 10)}
     </time>
   );
 }

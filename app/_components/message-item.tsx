@@ -5,14 +5,12 @@ import { memo, useEffect, useRef, useState } from "react";
 import { renderMessage } from "@/app/_lib/markdown";
 import { describeError, useTRPC } from "@/app/_lib/trpc";
 import type { Message } from "@/app/_lib/types";
+import { formatTime } from "@/lib/time";
 import { Dialog } from "./dialog";
 import { Button } from "./form";
 import { useToast } from "./toast";
 
 export const REACTIONS = ["👍", "❤️", "😂", "🎉", "👀", "✅"];
-
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
 
 export interface MessageItemProps {
   message: Message;
@@ -73,7 +71,7 @@ export const MessageItem = memo(function MessageItem({
     <article
       aria-posinset={message.sequence}
       aria-setsize={setSize}
-      aria-label={`${firstUnread ? "New messages start here. " : ""}${message.author.name}, ${fullFormat.format(created)}`}
+      aria-label={`${firstUnread ? "New messages start here. " : ""}${message.author.name}, ${formatTime(created, "full")}`}
       // biome-ignore lint/a11y/noNoninteractiveTabindex: articles in a feed are focusable (WAI-ARIA feed pattern)
       tabIndex={0}
       data-sequence={message.sequence}
@@ -84,10 +82,10 @@ export const MessageItem = memo(function MessageItem({
           <span className="font-semibold">{message.author.name}</span>
           <time
             dateTime={message.createdAt}
-            title={fullFormat.format(created)}
+            title={formatTime(created, "full")}
             className="text-xs text-muted"
           >
-            {timeFormat.format(created)}
+            {formatTime(created, "time")}
           </time>
         </header>
       ) : null}
@@ -101,7 +99,7 @@ export const MessageItem = memo(function MessageItem({
           {message.editedAt ? (
             <span
               className="ml-1 text-xs text-muted"
-              title={`Edited ${fullFormat.format(new Date(message.editedAt))}`}
+              title={`Edited ${formatTime(message.editedAt, "full")}`}
             >
               (edited)
             </span>

@@ -13,6 +13,7 @@ import type { OutgoingMessage } from "@/app/_lib/outbox";
 import { useTRPCClient } from "@/app/_lib/trpc";
 import type { Message } from "@/app/_lib/types";
 import { targetInput } from "@/lib/target";
+import { formatTime } from "@/lib/time";
 import { MessageItem } from "./message-item";
 import { useToast } from "./toast";
 import { useWorkspace } from "./workspace-context";
@@ -23,12 +24,6 @@ type Row =
   | { kind: "message"; key: string; message: Message; grouped: boolean; firstUnread: boolean }
   | { kind: "pending"; key: string; outgoing: OutgoingMessage };
 
-const dayFormat = new Intl.DateTimeFormat(undefined, {
-  weekday: "long",
-  month: "long",
-  day: "numeric",
-  year: "numeric",
-});
 const GROUP_MS = 5 * 60_000;
 const PAGE = 50;
 
@@ -41,7 +36,7 @@ function buildRows(timeline: Timeline, pending: OutgoingMessage[], meId: string)
     const created = new Date(message.createdAt);
     const day = created.toDateString();
     if (day !== previousDay) {
-      rows.push({ kind: "day", key: `day-${day}`, label: dayFormat.format(created) });
+      rows.push({ kind: "day", key: `day-${day}`, label: formatTime(created, "day") });
       previousDay = day;
       previous = undefined;
     }
