@@ -1,70 +1,156 @@
 /**
  * One feed per followed channel or conversation per process, shared by all
  * of its subscribers here. A feed turns the doorbell (the bus, which may
- * drop, repeat or reorder) into a gapless, ordered run of events:
+ * drop, repeat, reorder or delay rings) into a gapless, ordered run of
+ * events. The rules it keeps:
  *
- * - it listens on the bus *before* it reads the target's current revision,
- *   so nothing published after that read can slip past;
- * - an event at or below its position is a repeat and is dropped;
- * - an event beyond position + 1 means a ring was missed (or overtaken): the
- *   missing revisions are read from PostgreSQL, where they are committed
- *   already (a revision is taken under the target's row lock and published
- *   after commit, so every lower revision committed first);
- * - a periodic look at the target's revision catches a lost last ring.
+ * - listen before reading: it subscribes to the bus *before* it reads the
+ *   target's current revision, so nothing published after that read can slip
+ *   past;
+ * - drop repeats: an event at or below its position was delivered already;
+ * - refill gaps from the log: an event beyond position + 1 means a ring was
+ *   missed (or overtaken), and the missing revisions are read from
+ *   PostgreSQL, where they are committed already (a revision is taken under
+ *   the target's row lock and published after commit, so every lower
+ *   revision committed first);
+ * - look again now and then: a periodic read of the target's revision
+ *   catches a lost last ring;
+ * - never keep a failure: a first read that fails (a database blip) is retried
+ *   with a backoff that every waiting subscriber shares, for as long as
+ *   someone waits, and a later attach starts afresh.
  *
  * Recent events stay in a ring buffer so reconnecting subscribers resume
  * from memory; older positions are read from PostgreSQL, one query shared
  * by everyone asking for the same range at once.
+ *
+ * Everything outside the feed — the bus, the log in PostgreSQL, timers —
+ * comes in as parameters (FeedDeps), so the rules are tested without Redis,
+ * with a bus and a log that misbehave on purpose (feed.test.ts).
  */
 import type { Db } from "@/db/client";
 import { processSingleton } from "@/lib/singleton";
 import { type Target, targetKey } from "@/lib/target";
-import { topics } from "./bus";
+import { type Bus, topics } from "./bus";
 import type { MessageEvent } from "./events";
 import { bus } from "./process-bus";
 import { currentRevision, readEvents } from "./replay";
 
 export type FeedListener = (event: MessageEvent) => void;
 
+/** Where the truth is: the target's revision now, and its recorded events. */
+export interface FeedLog {
+  currentRevision(target: Target): Promise<number | null>;
+  readEvents(
+    target: Target,
+    after: number,
+    options: { upTo?: number; limit: number },
+  ): Promise<MessageEvent[]>;
+}
+
+export interface Timer {
+  unref?(): unknown;
+}
+
+export interface Clock {
+  setTimeout(callback: () => void, ms: number): Timer;
+  clearTimeout(timer: Timer | undefined): void;
+}
+
+export const systemClock: Clock = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout | undefined),
+};
+
+export interface FeedDeps {
+  bus: Bus;
+  log: FeedLog;
+  clock: Clock;
+}
+
+/** The feed's log in a database. */
+export const databaseLog = (db: Db): FeedLog => ({
+  currentRevision: (target) => currentRevision(db, target),
+  readEvents: (target, after, options) => readEvents(db, target, after, options),
+});
+
 const BUFFER_SIZE = 2048;
 const GAP_GRACE_MS = 20;
 const POLL_MS = 10_000;
 const LINGER_MS = 60_000;
 const PAGE = 500;
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 5_000;
+
+const unref = (timer: Timer) => {
+  timer.unref?.();
+  return timer;
+};
 
 export class TargetFeed {
   position = 0;
   private initialized = false;
-  /** The running or finished initialisation; cleared when it fails, so the next attach retries. */
+  /** The running initialisation; cleared when it gives up, so the next attach starts afresh. */
   private ready: Promise<void> | undefined;
   private readonly listeners = new Set<FeedListener>();
   private readonly pending = new Map<number, MessageEvent>();
   private buffer: MessageEvent[] = [];
-  private catchUpTimer: NodeJS.Timeout | undefined;
+  private catchUpTimer: Timer | undefined;
   private catchingUp = false;
-  private readonly pollTimer: NodeJS.Timeout;
-  private lingerTimer: NodeJS.Timeout | undefined;
+  private pollTimer: Timer | undefined;
+  private lingerTimer: Timer | undefined;
+  private closed = false;
   private readonly unsubscribe: () => void;
   private readonly backlogReads = new Map<string, Promise<MessageEvent[]>>();
 
   constructor(
-    private readonly db: Db,
+    private readonly deps: FeedDeps,
     readonly target: Target,
     private readonly onIdle: (feed: TargetFeed) => void,
   ) {
-    this.unsubscribe = bus().subscribe(topics.target(target), (event) => this.receive(event));
-    this.pollTimer = setInterval(() => void this.poll(), POLL_MS);
-    this.pollTimer.unref();
+    this.unsubscribe = deps.bus.subscribe(topics.target(target), (event) => this.receive(event));
+    this.schedulePoll();
   }
 
+  private schedulePoll() {
+    if (this.closed) return;
+    this.pollTimer = unref(
+      this.deps.clock.setTimeout(() => {
+        void this.poll().finally(() => this.schedulePoll());
+      }, POLL_MS),
+    );
+  }
+
+  /**
+   * Reads the revision the feed starts from, once rings from other instances
+   * arrive. Failed reads are retried with a growing delay while anyone waits.
+   */
   private async initialize() {
-    // Only once rings from other instances arrive may the revision be read.
-    await bus().whenSubscribed(topics.target(this.target));
-    const revision = await currentRevision(this.db, this.target);
-    this.position = revision ?? 0;
+    await this.deps.bus.whenSubscribed(topics.target(this.target));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const revision = await this.deps.log.currentRevision(this.target);
+        this.position = revision ?? 0;
+        break;
+      } catch (error) {
+        if (this.nobodyWaits()) throw error;
+        const delay = Math.min(RETRY_FIRST_MS * 2 ** attempt, RETRY_MAX_MS);
+        console.error(
+          `feed ${targetKey(this.target)}: reading its revision failed, retrying in ${delay} ms:`,
+          (error as Error).message,
+        );
+        await new Promise<void>((resolve) => {
+          unref(this.deps.clock.setTimeout(resolve, delay));
+        });
+        if (this.nobodyWaits()) throw error;
+      }
+    }
     this.initialized = true;
     for (const key of [...this.pending.keys()]) if (key <= this.position) this.pending.delete(key);
     this.drain();
+  }
+
+  private nobodyWaits() {
+    return this.listeners.size === 0 || this.closed;
   }
 
   private receive(event: MessageEvent) {
@@ -84,19 +170,23 @@ export class TargetFeed {
     }
     if (this.pending.size > 0 && !this.catchUpTimer && !this.catchingUp) {
       // Rings from different publishers can arrive slightly out of order; give them a moment.
-      this.catchUpTimer = setTimeout(() => {
-        this.catchUpTimer = undefined;
-        void this.catchUp();
-      }, GAP_GRACE_MS);
+      this.catchUpTimer = unref(
+        this.deps.clock.setTimeout(() => {
+          this.catchUpTimer = undefined;
+          void this.catchUp();
+        }, GAP_GRACE_MS),
+      );
     }
   }
 
   private async catchUp() {
-    if (this.catchingUp) return;
+    if (this.catchingUp || this.closed) return;
     this.catchingUp = true;
     try {
       for (;;) {
-        const missing = await readEvents(this.db, this.target, this.position, { limit: PAGE });
+        const missing = await this.deps.log.readEvents(this.target, this.position, {
+          limit: PAGE,
+        });
         for (const event of missing) {
           if (event.position !== this.position + 1) break;
           this.pending.delete(event.position);
@@ -107,6 +197,7 @@ export class TargetFeed {
         if (missing.length < PAGE) break;
       }
     } catch (error) {
+      // The next ring or poll tries again.
       console.error(
         `feed ${targetKey(this.target)}: catch-up failed, will retry:`,
         (error as Error).message,
@@ -114,13 +205,13 @@ export class TargetFeed {
     } finally {
       this.catchingUp = false;
     }
-    this.drain();
+    if (!this.closed) this.drain();
   }
 
   private async poll() {
-    if (!this.initialized || this.catchingUp) return;
+    if (!this.initialized || this.catchingUp || this.closed) return;
     try {
-      const revision = await currentRevision(this.db, this.target);
+      const revision = await this.deps.log.currentRevision(this.target);
       if (revision !== null && revision > this.position) await this.catchUp();
     } catch {
       // The next poll tries again.
@@ -138,30 +229,43 @@ export class TargetFeed {
    * Adds a listener; resolves to the position it starts after: the listener
    * gets every event beyond it, and the caller replays up to it.
    */
-  async attach(listener: FeedListener): Promise<number> {
-    clearTimeout(this.lingerTimer);
+  async attach(listener: FeedListener, signal?: AbortSignal): Promise<number> {
+    this.deps.clock.clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.listeners.add(listener);
-    // A failed first read (a database blip) is not kept: whoever attaches next tries again.
     this.ready ??= this.initialize().catch((error) => {
       this.ready = undefined;
       throw error;
     });
+    // A subscriber that goes away while the first read is retried stops waiting (and counting).
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new Error("The subscriber went away."));
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    aborted.catch(() => {});
     try {
-      await this.ready;
+      if (signal?.aborted) throw new Error("The subscriber went away.");
+      await Promise.race([this.ready, aborted]);
     } catch (error) {
       this.detach(listener);
       throw error;
+    } finally {
+      if (onAbort) signal?.removeEventListener("abort", onAbort);
     }
     return this.position;
   }
 
+  /** The target's revision in the log now (null when the target is gone). */
+  logRevision(): Promise<number | null> {
+    return this.deps.log.currentRevision(this.target);
+  }
+
   detach(listener: FeedListener) {
     this.listeners.delete(listener);
-    if (this.listeners.size === 0 && !this.lingerTimer) {
+    if (this.listeners.size === 0 && !this.lingerTimer && !this.closed) {
       // Kept a while so a reconnecting crowd resumes from memory.
-      this.lingerTimer = setTimeout(() => this.onIdle(this), LINGER_MS);
-      this.lingerTimer.unref();
+      this.lingerTimer = unref(this.deps.clock.setTimeout(() => this.onIdle(this), LINGER_MS));
     }
   }
 
@@ -187,9 +291,9 @@ export class TargetFeed {
     const key = `${after}:${upTo}`;
     let read = this.backlogReads.get(key);
     if (!read) {
-      read = readEvents(this.db, this.target, after, { upTo, limit: PAGE }).finally(() =>
-        this.backlogReads.delete(key),
-      );
+      read = this.deps.log
+        .readEvents(this.target, after, { upTo, limit: PAGE })
+        .finally(() => this.backlogReads.delete(key));
       this.backlogReads.set(key, read);
     }
     return read;
@@ -200,32 +304,29 @@ export class TargetFeed {
   }
 
   close() {
-    clearInterval(this.pollTimer);
-    clearTimeout(this.catchUpTimer);
-    clearTimeout(this.lingerTimer);
+    this.closed = true;
+    this.deps.clock.clearTimeout(this.pollTimer);
+    this.deps.clock.clearTimeout(this.catchUpTimer);
+    this.deps.clock.clearTimeout(this.lingerTimer);
     this.unsubscribe();
     this.listeners.clear();
   }
 }
 
-class FeedRegistry {
+/** The feeds of one process, one per target and log; a feed goes once idle for a while. */
+export class FeedRegistry {
   private readonly feeds = new Map<string, TargetFeed>();
-  private readonly byDb = new WeakMap<Db, number>();
-  private nextDbId = 0;
 
-  get(db: Db, target: Target): TargetFeed {
-    let dbId = this.byDb.get(db);
-    if (dbId === undefined) {
-      dbId = this.nextDbId++;
-      this.byDb.set(db, dbId);
-    }
-    const key = `${dbId}:${targetKey(target)}`;
+  constructor(private readonly deps: Omit<FeedDeps, "log">) {}
+
+  get(log: FeedLog, logKey: string, target: Target): TargetFeed {
+    const key = `${logKey}:${targetKey(target)}`;
     let feed = this.feeds.get(key);
     if (!feed) {
-      feed = new TargetFeed(db, target, (idle) => {
+      feed = new TargetFeed({ ...this.deps, log }, target, (idle) => {
         if (idle.listenerCount > 0) return;
         idle.close();
-        this.feeds.delete(key);
+        if (this.feeds.get(key) === idle) this.feeds.delete(key);
       });
       this.feeds.set(key, feed);
     }
@@ -243,6 +344,28 @@ class FeedRegistry {
   }
 }
 
-export function feeds(): FeedRegistry {
-  return processSingleton("realtime:feeds", () => new FeedRegistry());
+const databases = new WeakMap<Db, { key: string; log: FeedLog }>();
+let nextDatabase = 0;
+
+/** The process's feeds, on its bus and the system clock. */
+export function feeds() {
+  const registry = processSingleton(
+    "realtime:feeds",
+    () => new FeedRegistry({ bus: bus(), clock: systemClock }),
+  );
+  return {
+    /** The feed of `target` in database `db` (tests run several databases in one process). */
+    get(db: Db, target: Target): TargetFeed {
+      let database = databases.get(db);
+      if (!database) {
+        database = { key: String(nextDatabase++), log: databaseLog(db) };
+        databases.set(db, database);
+      }
+      return registry.get(database.log, database.key, target);
+    },
+    get size() {
+      return registry.size;
+    },
+    closeAll: () => registry.closeAll(),
+  };
 }

@@ -13,10 +13,9 @@ import { tokenIsActive } from "@/server/tokens/read";
 import type { Authentication } from "@/server/trpc";
 import { topics } from "./bus";
 import type { MessageEvent, TargetStreamEvent } from "./events";
-import { feeds } from "./feed";
+import { feeds, type TargetFeed } from "./feed";
 import { bus } from "./process-bus";
 import { AsyncQueue } from "./queue";
-import { currentRevision } from "./replay";
 
 // Removals and revocations are rung on the bus and take effect at once; this
 // slow re-check only covers a ring that was lost, spread out so thousands of
@@ -89,31 +88,38 @@ export function watchAccess(
 
 type Item = { kind: "event"; event: MessageEvent } | { kind: "closed"; reason: string };
 
-export async function* followTarget(
-  identity: StreamIdentity,
-  target: Target,
+/**
+ * Every event of one feed after `after`, exactly once and in order: attach
+ * first, replay (after, attach] from the feed's memory or the log, say
+ * `sync`, then pass live events on. `watch` may end the stream with a reason
+ * (a last `stream.closed`); it gets the function to call and returns the one
+ * that stops watching.
+ */
+export async function* followFeed(
+  feed: TargetFeed,
   after: number | null,
   signal: AbortSignal | undefined,
+  watch: (onLost: (reason: string) => void) => () => void = () => () => {},
 ): AsyncGenerator<{ position: number; event: TargetStreamEvent }> {
   const queue = new AsyncQueue<Item>();
-  const feed = feeds().get(identity.db, target);
   const listener = (event: MessageEvent) => queue.push({ kind: "event", event });
   const onAbort = () => queue.close();
   signal?.addEventListener("abort", onAbort, { once: true });
-  const stopWatching = watchAccess(
-    identity,
-    () => accessLost(identity, target),
-    (reason) => queue.push({ kind: "closed", reason }),
-  );
+  const stopWatching = watch((reason) => queue.push({ kind: "closed", reason }));
   try {
     if (signal?.aborted) return;
-    const attachedAt = await feed.attach(listener);
+    let attachedAt: number;
+    try {
+      attachedAt = await feed.attach(listener, signal);
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw error;
+    }
     let last = after ?? attachedAt;
     // The feed may trail the database for a moment (a ring still on its way from
     // another instance, or lost); only a position beyond the database's is a reset.
     // Otherwise the feed's events up to `last` are skipped below, as the client has them.
-    const reset =
-      last > attachedAt && last > ((await currentRevision(identity.db, target)) ?? attachedAt);
+    const reset = last > attachedAt && last > ((await feed.logRevision()) ?? attachedAt);
     if (reset) last = attachedAt;
     if (after !== null && !reset) {
       for await (const page of feed.backlog(last, attachedAt)) {
@@ -141,4 +147,20 @@ export async function* followTarget(
     feed.detach(listener);
     queue.close();
   }
+}
+
+/**
+ * The changes of one channel or conversation for one subscriber, ending with
+ * a reason when the subscriber loses access (removed, token revoked).
+ */
+export async function* followTarget(
+  identity: StreamIdentity,
+  target: Target,
+  after: number | null,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<{ position: number; event: TargetStreamEvent }> {
+  // A generator of its own, so the feed is taken only when the stream is first read.
+  yield* followFeed(feeds().get(identity.db, target), after, signal, (onLost) =>
+    watchAccess(identity, () => accessLost(identity, target), onLost),
+  );
 }
