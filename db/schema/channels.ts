@@ -40,7 +40,14 @@ export const channels = pgTable(
     lastRevision: integer("last_revision").notNull().default(0),
   },
   (t) => [
-    uniqueIndex("channels_workspace_name_uq").on(t.workspaceId, t.name),
+    // Public names are unique in a workspace. A private channel's name is not
+    // held against channels its members cannot see (server/channels/write.ts
+    // refuses only names the creator can see), so a name taken by a private
+    // channel never tells an outsider that it exists.
+    uniqueIndex("channels_workspace_public_name_uq")
+      .on(t.workspaceId, t.name)
+      .where(sql`NOT ${t.isPrivate}`),
+    index("channels_workspace_name_idx").on(t.workspaceId, t.name),
     check("channels_name_ck", sql`${t.name} ~ '^[a-z0-9_-]{1,80}$'`),
     check("channels_topic_ck", sql`char_length(${t.topic}) <= 250`),
     check(

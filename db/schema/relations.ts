@@ -2,14 +2,19 @@
 import { relations } from "drizzle-orm";
 import { channelMembers, channels, conversationMembers, conversations } from "./channels";
 import { mentions, messages, reactions } from "./messages";
-import { apiTokens, users } from "./users";
-import { workspaceInvites, workspaceMembers, workspaces } from "./workspaces";
+import { apiTokens, userSessions, users } from "./users";
+import { workspaceInvitations, workspaceInvites, workspaceMembers, workspaces } from "./workspaces";
 
 export const usersRelations = relations(users, ({ many }) => ({
   workspaceMemberships: many(workspaceMembers),
   channelMemberships: many(channelMembers),
   conversationMemberships: many(conversationMembers),
   apiTokens: many(apiTokens),
+  sessions: many(userSessions),
+}));
+
+export const userSessionsRelations = relations(userSessions, ({ one }) => ({
+  user: one(users, { fields: [userSessions.userId], references: [users.id] }),
 }));
 
 export const apiTokensRelations = relations(apiTokens, ({ one }) => ({
@@ -19,6 +24,7 @@ export const apiTokensRelations = relations(apiTokens, ({ one }) => ({
 export const workspacesRelations = relations(workspaces, ({ many }) => ({
   members: many(workspaceMembers),
   invites: many(workspaceInvites),
+  invitations: many(workspaceInvitations),
   channels: many(channels),
   conversations: many(conversations),
 }));
@@ -85,4 +91,11 @@ export const reactionsRelations = relations(reactions, ({ one }) => ({
 export const mentionsRelations = relations(mentions, ({ one }) => ({
   message: one(messages, { fields: [mentions.messageId], references: [messages.id] }),
   user: one(users, { fields: [mentions.userId], references: [users.id] }),
+}));
+
+export const workspaceInvitationsRelations = relations(workspaceInvitations, ({ one }) => ({
+  workspace: one(workspaces, {
+    fields: [workspaceInvitations.workspaceId],
+    references: [workspaces.id],
+  }),
 }));

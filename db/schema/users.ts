@@ -76,6 +76,25 @@ export const verificationTokens = pgTable(
   (t) => [primaryKey({ columns: [t.identifier, t.token] })],
 );
 
+/**
+ * Signed-in browser sessions. The session cookie (a JWT) names its row; a
+ * session is valid only while its row exists and has not expired, so signing
+ * out, "sign out everywhere" and a password change end sessions on the server
+ * instead of waiting for the cookie to expire.
+ */
+export const userSessions = pgTable(
+  "user_sessions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("user_sessions_user_idx").on(t.userId)],
+);
+
 /** Personal API tokens. Only a SHA-256 hash is stored; the token is shown once. */
 export const apiTokens = pgTable(
   "api_tokens",
@@ -100,3 +119,4 @@ export const apiTokens = pgTable(
 
 export type User = typeof users.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;
+export type UserSession = typeof userSessions.$inferSelect;

@@ -73,5 +73,35 @@ export const workspaceInvites = pgTable(
   ],
 );
 
+/**
+ * Invitations by email: an admin names an address, and whoever holds the
+ * account with that address (now or after signing up) accepts or declines.
+ * Nobody becomes a member without accepting, and the inviter learns nothing
+ * about whether the address has an account. One row per workspace and
+ * address; inviting again renews it.
+ */
+export const workspaceInvitations = pgTable(
+  "workspace_invitations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    /** Lower-cased, as users.email is stored. */
+    email: text("email").notNull(),
+    invitedBy: uuid("invited_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    acceptedAt: timestamp("accepted_at", { withTimezone: true }),
+    declinedAt: timestamp("declined_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("workspace_invitations_workspace_email_uq").on(t.workspaceId, t.email),
+    index("workspace_invitations_email_idx").on(t.email),
+    check("workspace_invitations_email_ck", sql`${t.email} = lower(${t.email})`),
+  ],
+);
+
 export type Workspace = typeof workspaces.$inferSelect;
 export type WorkspaceRole = (typeof workspaceRole.enumValues)[number];
