@@ -16,7 +16,6 @@ import pg from "pg";
 import ws from "ws";
 import { env } from "@/lib/env";
 import { processSingleton } from "@/lib/singleton";
-import { startEmbeddedPostgres } from "./embedded";
 import { runMigrations } from "./migrate";
 import * as schema from "./schema";
 
@@ -87,6 +86,9 @@ async function open(): Promise<Database> {
   const config = env();
   let url = config.DATABASE_URL;
   if (!url) {
+    // Loaded only here, so a process with a DATABASE_URL never loads the
+    // embedded server's code (which, as root, may run useradd).
+    const { startEmbeddedPostgres } = await import("./embedded");
     const embedded = await startEmbeddedPostgres({
       dataDir: config.dataDir,
       log: (line) => console.log(line),

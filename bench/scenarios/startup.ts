@@ -10,10 +10,11 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
+import { postmasterPid, stopPostmaster } from "@/db/embedded";
 import { childProcessEnv } from "@/lib/env";
 import { freePort, isAlive, sleep } from "@/lib/process";
 import { type BenchContext, now } from "../lib/context";
-import { ownedTempDir, stopPostmaster } from "../lib/leftovers";
+import { ownedTempDir } from "../lib/leftovers";
 import { median } from "../lib/stats";
 
 const EXCLUDED =
@@ -91,10 +92,7 @@ async function stopStart(child: ChildProcess, dataDir: string) {
     clearTimeout(timer);
   }
   // The server stops its embedded PostgreSQL as it exits; give it the time to.
-  const pidFile = path.join(dataDir, "pg", "postmaster.pid");
-  const postmaster = fs.existsSync(pidFile)
-    ? Number(fs.readFileSync(pidFile, "utf8").split("\n")[0])
-    : undefined;
+  const postmaster = postmasterPid(path.join(dataDir, "pg"));
   if (postmaster && !(await waitForExit(postmaster, 10_000))) await stopPostmaster(postmaster);
 }
 
