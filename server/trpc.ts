@@ -19,6 +19,7 @@
  *       ├ messageAuthorProcedure     … its author, target writable
  *       └ messageModeratorProcedure  … its author or a moderator, target writable
  */
+import { randomUUID } from "node:crypto";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Db } from "@/db/client";
@@ -37,6 +38,7 @@ import {
 } from "./access";
 import { ChangeSet } from "./changes";
 import { AppError } from "./errors";
+import { log } from "./log";
 import { publish } from "./realtime/publish";
 import type { SessionUser } from "./users/read";
 
@@ -73,21 +75,39 @@ function fieldErrors(error: ZodLikeError) {
   return fields;
 }
 
+/** A fault's id, logged with its detail (the failed statement, its parameters, the stack). */
+function logFault(error: Error, path: string | undefined): string {
+  const errorId = randomUUID();
+  log().error({ errorId, path, err: error.cause ?? error }, "procedure failed");
+  return errorId;
+}
+
 const t = initTRPC.context<Context>().create({
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, path }) {
+    // Faults tell the client an id and a sentence, never the statement or stack behind them.
+    const errorId = error.code === "INTERNAL_SERVER_ERROR" ? logFault(error, path) : null;
     const zodError =
       error.code === "BAD_REQUEST" && isZodError(error.cause) ? error.cause : undefined;
     const fields = zodError ? fieldErrors(zodError) : null;
     const retryAfterSeconds =
       error.cause instanceof AppError ? error.cause.retryAfterSeconds : undefined;
+    let message = shape.message;
+    if (errorId)
+      message = `Something went wrong on our side (error ${errorId}). Try again; if it keeps happening, report this id.`;
+    else if (fields)
+      message = Object.entries(fields)
+        .map(([field, messages]) => `${field}: ${messages.join("; ")}`)
+        .join("\n");
     return {
       ...shape,
-      message: fields
-        ? Object.entries(fields)
-            .map(([field, messages]) => `${field}: ${messages.join("; ")}`)
-            .join("\n")
-        : shape.message,
-      data: { ...shape.data, fieldErrors: fields, retryAfterSeconds: retryAfterSeconds ?? null },
+      message,
+      data: {
+        ...shape.data,
+        stack: errorId ? undefined : shape.data.stack,
+        errorId,
+        fieldErrors: fields,
+        retryAfterSeconds: retryAfterSeconds ?? null,
+      },
     };
   },
 });
