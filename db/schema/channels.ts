@@ -23,6 +23,16 @@ import { workspaces } from "./workspaces";
 
 export const channelRole = pgEnum("channel_role", ["admin", "member"]);
 
+/**
+ * When someone is told about new messages in a channel or conversation:
+ * every message, only mentions (and replies in threads they follow), or
+ * never. Null: the default for the kind (channels: mentions; conversations: all).
+ */
+export const notifyLevel = pgEnum("notify_level", ["all", "mentions", "none"]);
+
+/** Who may notify a whole channel with @channel or @here. */
+export const broadcastPolicy = pgEnum("broadcast_policy", ["members", "admins"]);
+
 export const channels = pgTable(
   "channels",
   {
@@ -36,6 +46,7 @@ export const channels = pgTable(
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     archivedAt: timestamp("archived_at", { withTimezone: true }),
+    broadcast: broadcastPolicy("broadcast").notNull().default("members"),
     lastSequence: integer("last_sequence").notNull().default(0),
     lastRevision: integer("last_revision").notNull().default(0),
   },
@@ -69,6 +80,9 @@ export const channelMembers = pgTable(
     role: channelRole("role").notNull().default("member"),
     lastReadSequence: integer("last_read_sequence").notNull().default(0),
     joinedAt: timestamp("joined_at", { withTimezone: true }).notNull().defaultNow(),
+    notify: notifyLevel("notify"),
+    /** Muted: not bold, never notifies; counts stay exact. */
+    muted: boolean("muted").notNull().default(false),
   },
   (t) => [
     primaryKey({ columns: [t.channelId, t.userId] }),
@@ -110,6 +124,8 @@ export const conversationMembers = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     lastReadSequence: integer("last_read_sequence").notNull().default(0),
     joinedAt: timestamp("joined_at", { withTimezone: true }).notNull().defaultNow(),
+    notify: notifyLevel("notify"),
+    muted: boolean("muted").notNull().default(false),
   },
   (t) => [
     primaryKey({ columns: [t.conversationId, t.userId] }),

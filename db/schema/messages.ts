@@ -5,10 +5,12 @@
  * `message_events` at a gapless per-target `revision`, so "everything after
  * position P" is one indexed range read.
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
+  boolean,
   check,
+  customType,
   index,
   integer,
   pgEnum,
@@ -21,6 +23,12 @@ import {
 } from "drizzle-orm/pg-core";
 import { channels, conversations } from "./channels";
 import { users } from "./users";
+
+/** PostgreSQL's full-text document type; kept by the database from the body. */
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
+/** The text search configuration of message bodies (stemming: "deploys" finds "deploy"). */
+export const SEARCH_CONFIG = "english";
 
 export const messages = pgTable(
   "messages",
@@ -39,13 +47,24 @@ export const messages = pgTable(
       .references(() => users.id, { onDelete: "restrict" }),
     body: text("body").notNull(),
     clientMessageId: uuid("client_message_id").notNull(),
+    /** The thread's root, for a reply. A reply takes its channel's next sequence like any message. */
     parentId: uuid("parent_id").references((): AnyPgColumn => messages.id, {
       onDelete: "set null",
     }),
+    /** A reply also shown in the channel's timeline (and counted in its unread). */
+    alsoInChannel: boolean("also_in_channel").notNull().default(false),
+    /** For a root: its replies that are not deleted, and when the last one came. */
+    replyCount: integer("reply_count").notNull().default(0),
+    lastReplyAt: timestamp("last_reply_at", { withTimezone: true }),
+    pinnedAt: timestamp("pinned_at", { withTimezone: true }),
+    pinnedBy: uuid("pinned_by").references((): AnyPgColumn => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     editedAt: timestamp("edited_at", { withTimezone: true }),
     deletedAt: timestamp("deleted_at", { withTimezone: true }),
     deletedBy: uuid("deleted_by").references(() => users.id, { onDelete: "set null" }),
+    searchVector: tsvector("search_vector").generatedAlwaysAs(
+      (): SQL => sql`to_tsvector(${sql.raw(`'${SEARCH_CONFIG}'`)}, ${messages.body})`,
+    ),
   },
   (t) => [
     check("messages_one_target_ck", sql`num_nonnulls(${t.channelId}, ${t.conversationId}) = 1`),
@@ -63,6 +82,42 @@ export const messages = pgTable(
       .where(sql`${t.conversationId} IS NOT NULL`),
     uniqueIndex("messages_author_client_id_uq").on(t.authorId, t.clientMessageId),
     index("messages_parent_idx").on(t.parentId, t.sequence).where(sql`${t.parentId} IS NOT NULL`),
+    check(
+      "messages_thread_ck",
+      sql`(${t.parentId} IS NOT NULL OR NOT ${t.alsoInChannel}) AND ${t.replyCount} >= 0`,
+    ),
+    index("messages_search_idx").using("gin", t.searchVector),
+    index("messages_pinned_channel_idx")
+      .on(t.channelId, t.pinnedAt)
+      .where(sql`${t.pinnedAt} IS NOT NULL`),
+    index("messages_pinned_conversation_idx")
+      .on(t.conversationId, t.pinnedAt)
+      .where(sql`${t.pinnedAt} IS NOT NULL`),
+  ],
+);
+
+/**
+ * Threads people follow: the root's author, everyone who replied or was
+ * mentioned in a reply, and whoever chose to. Each follower has a read
+ * position in the thread (a sequence of its channel or conversation), so
+ * thread unread counts are as exact as channel ones.
+ */
+export const threadFollows = pgTable(
+  "thread_follows",
+  {
+    rootId: uuid("root_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    following: boolean("following").notNull().default(true),
+    lastReadSequence: integer("last_read_sequence").notNull().default(0),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.rootId, t.userId] }),
+    index("thread_follows_user_idx").on(t.userId).where(sql`${t.following}`),
   ],
 );
 
@@ -117,10 +172,13 @@ export const reactions = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     emoji: text("emoji").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** The reacted-to message's author, so "reactions to my messages" is one index range. */
+    messageAuthorId: uuid("message_author_id").references(() => users.id, { onDelete: "cascade" }),
   },
   (t) => [
     primaryKey({ columns: [t.messageId, t.emoji, t.userId] }),
     check("reactions_emoji_ck", sql`char_length(${t.emoji}) BETWEEN 1 AND 32`),
+    index("reactions_message_author_idx").on(t.messageAuthorId, t.createdAt),
   ],
 );
 

@@ -4,6 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import {
+  check,
   index,
   integer,
   pgTable,
@@ -25,9 +26,14 @@ export const users = pgTable(
     image: text("image"),
     /** argon2id; null for people who only sign in through OAuth. */
     passwordHash: text("password_hash"),
+    /** A line about what they are up to ("In meetings until 3"), shown beside their name. */
+    status: text("status").notNull().default(""),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("users_email_lower_uq").on(sql`lower(${t.email})`)],
+  (t) => [
+    uniqueIndex("users_email_lower_uq").on(sql`lower(${t.email})`),
+    check("users_status_ck", sql`char_length(${t.status}) <= 100`),
+  ],
 );
 
 export const accounts = pgTable(

@@ -40,6 +40,8 @@ export const workspaceMembers = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     role: workspaceRole("role").notNull().default("member"),
     joinedAt: timestamp("joined_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Activity (mentions, replies, reactions) after this is unread. */
+    activityReadAt: timestamp("activity_read_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.userId] }),
