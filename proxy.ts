@@ -1,10 +1,14 @@
 /**
- * Every page gets a Content-Security-Policy with a fresh nonce (Next.js puts
- * it on its own scripts), so no inline script without it can run. API routes
- * get their static security headers from next.config.ts instead.
+ * Every page response, prefetches included, gets a Content-Security-Policy
+ * with a fresh nonce (Next.js puts it on its own scripts), so no inline
+ * script without it can run, and HSTS when served over TLS in production.
+ * API routes get their static security headers from next.config.ts and
+ * their transport headers from server/http in the route handlers.
  */
 import { type NextRequest, NextResponse } from "next/server";
 import { env } from "./lib/env";
+import { transportHeaders } from "./server/http";
+import { currentPeer } from "./server/http/peer";
 
 const development = env().NODE_ENV === "development";
 
@@ -31,17 +35,11 @@ export function proxy(request: NextRequest) {
   requestHeaders.set("Content-Security-Policy", policy);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set("Content-Security-Policy", policy);
+  for (const [name, value] of Object.entries(transportHeaders({ peer: currentPeer() })))
+    response.headers.set(name, value);
   return response;
 }
 
 export const config = {
-  matcher: [
-    {
-      source: "/((?!api/|_next/static|_next/image|favicon.ico).*)",
-      missing: [
-        { type: "header", key: "next-router-prefetch" },
-        { type: "header", key: "purpose", value: "prefetch" },
-      ],
-    },
-  ],
+  matcher: ["/((?!api/|_next/static|_next/image|favicon.ico).*)"],
 };

@@ -3,6 +3,7 @@
  * imports `env` (validated once, at first use) so a bad value stops start-up
  * with a single line naming the variable.
  */
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -42,6 +43,61 @@ const rateLimit = z
     return { count, windowMs: seconds * 1000 };
   })
   .refine((limit) => limit.count > 0 && limit.windowMs > 0, "count and seconds must be positive");
+
+/**
+ * Which peers are proxies whose X-Forwarded-For and X-Forwarded-Proto are
+ * believed: none (the socket's address is the client's), a number of proxy
+ * hops in front of the app, or the proxies' addresses (IPs, CIDR ranges, or
+ * "loopback", "linklocal", "uniquelocal"). See docs/security.md.
+ */
+export type ProxyTrust =
+  | { kind: "none" }
+  | { kind: "hops"; hops: number }
+  | { kind: "addresses"; entries: string[] };
+
+const NAMED_RANGES = ["loopback", "linklocal", "uniquelocal"];
+const isCidrOrAddress = (entry: string) => {
+  if (NAMED_RANGES.includes(entry)) return true;
+  const [address = "", bits, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (!family || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const prefix = Number(bits);
+  return /^\d{1,3}$/.test(bits) && prefix <= (family === 4 ? 32 : 128);
+};
+
+const proxyTrust = z
+  .string()
+  .trim()
+  .transform((value, ctx): ProxyTrust => {
+    if (value === "" || value === "none" || value === "false") return { kind: "none" };
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops === 0) return { kind: "none" };
+      if (hops <= 10) return { kind: "hops", hops };
+    }
+    const entries = value.split(",").map((entry) => entry.trim().toLowerCase());
+    if (entries.every(isCidrOrAddress)) return { kind: "addresses", entries };
+    ctx.addIssue({
+      code: "custom",
+      message:
+        'must be "none", a number of proxy hops (1-10), or a comma-separated list of proxy addresses, CIDR ranges, "loopback", "linklocal" or "uniquelocal"',
+    });
+    return z.NEVER;
+  });
+
+/** The public origin of the app, e.g. https://chat.example.com (a path is ignored). */
+const publicUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+    } catch {
+      return false;
+    }
+  }, "must be the app's public http:// or https:// URL, e.g. https://chat.example.com");
 
 const emptyAsUndefined = (value: unknown) =>
   typeof value === "string" && value.trim() === "" ? undefined : value;
@@ -85,21 +141,47 @@ const schema = z
         .min(32, "must be at least 32 characters (try: openssl rand -base64 32)")
         .optional(),
     ),
+    /**
+     * The app's public URL. Auth.js reads it too; here it is the origin that
+     * same-origin checks compare against and the scheme that decides Secure
+     * cookies and HSTS. Unset: the request's Host and the real scheme.
+     */
+    AUTH_URL: z.preprocess(emptyAsUndefined, publicUrl.optional()),
+    /** Which peers may tell the client's address and scheme (X-Forwarded-For/-Proto). */
+    TRUST_PROXY: proxyTrust.prefault("none"),
+    /** Largest request body accepted by the API and sign-in endpoints, in KiB. */
+    BODY_LIMIT_KB: z.coerce
+      .number()
+      .int("must be a whole number")
+      .min(1, "must be between 1 and 10240")
+      .max(10_240, "must be between 1 and 10240")
+      .default(64),
     AUTH_GITHUB_ID: z.preprocess(emptyAsUndefined, z.string().optional()),
     AUTH_GITHUB_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
     REDIS_URL: z.preprocess(emptyAsUndefined, redisUrl.optional()),
-    /** Failed sign-ins per account. */
+    /**
+     * Sign-in attempts per account that go through at once, and how long (s)
+     * an account's failures are remembered; past the count each attempt waits
+     * a delay that doubles up to SIGN_IN_MAX_DELAY_SECONDS.
+     */
     RATE_LIMIT_SIGN_IN: rateLimit.prefault("10/300"),
+    SIGN_IN_MAX_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     /** Sign-in attempts per client address. */
     RATE_LIMIT_SIGN_IN_IP: rateLimit.prefault("60/300"),
     /** Sign-ups per client address. */
     RATE_LIMIT_SIGN_UP_IP: rateLimit.prefault("20/3600"),
     /** Messages sent per user. */
     RATE_LIMIT_SEND: rateLimit.prefault("600/60"),
+    /** Email invitations sent per user. */
+    RATE_LIMIT_INVITE: rateLimit.prefault("30/3600"),
     /** "off" disables every rate limit (benchmarks only). */
     RATE_LIMITS: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("on")),
     STREAM_MAX_SECONDS: z.coerce.number().int().min(5).max(86_400).default(240),
     STREAM_PING_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
+    /** Event streams one person may hold open on one instance (all their sessions and tokens). */
+    STREAMS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
+    /** Event streams one API token may hold open on one instance. */
+    STREAMS_PER_TOKEN: z.coerce.number().int().min(1).max(10_000).default(10),
     /** "1" adds process internals (listeners, feeds, memory) to /api/health, for tests and benchmarks. */
     SEQUENT_DIAGNOSTICS: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).optional()),
     LOG_QUERIES: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).optional()),

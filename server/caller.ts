@@ -7,14 +7,20 @@ import { TRPCError } from "@trpc/server";
 import { headers } from "next/headers";
 import { cache } from "react";
 import { createRequestContext } from "./context";
+import { rateLimitAddress } from "./http";
+import { currentPeer } from "./http/peer";
 import { appRouter } from "./routers/_app";
 import { createCallerFactory } from "./trpc";
 
 const createCaller = createCallerFactory(appRouter);
 
-/** One caller per request (React's cache), with the request's cookies. */
+/** One caller per request (React's cache), with the request's cookies and client address. */
 export const serverCaller = cache(async () =>
-  createCaller(await createRequestContext(new Headers(await headers()))),
+  createCaller(
+    await createRequestContext(new Headers(await headers()), {
+      clientAddress: rateLimitAddress(currentPeer()),
+    }),
+  ),
 );
 
 /** The result, or null when the procedure answers NOT_FOUND (for notFound() pages). */

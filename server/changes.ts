@@ -24,6 +24,8 @@ export type Change =
   /** This person may have lost access to something; their streams re-check. */
   | { type: "access"; userId: string; reason: string }
   | { type: "tokenRevoked"; tokenId: string }
+  /** These browser sessions of this person ended; their streams stop. */
+  | { type: "sessionsEnded"; userId: string; sessionIds: string[] }
   | { type: "typing"; target: Target; typist: Typist; typing: boolean };
 
 export class ChangeSet implements Iterable<Change> {

@@ -1,7 +1,7 @@
 /**
  * Builds the tRPC context of a request: the signed-in user from an
  * `Authorization: Bearer <token>` API token or, without one, from the
- * next-auth session cookie.
+ * next-auth session cookie (valid only while its server-side session is).
  */
 import type { Session } from "next-auth";
 import { type Db, getDb } from "@/db/client";
@@ -11,56 +11,58 @@ import { type Context, createContextInner } from "./trpc";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-/** `db` and `session` default to the process's database and the next-auth cookie; tests pass their own. */
+export interface RequestContextOptions {
+  /** Where procedures may set response headers. */
+  resHeaders?: Headers;
+  /** The client's per-address rate-limit bucket (server/http's rateLimitAddress). */
+  clientAddress?: string | null;
+  /** Defaults to the process's database; tests pass their own. */
+  db?: Db;
+  /** Defaults to the next-auth cookie; tests pass their own. */
+  session?: () => Promise<Session | null>;
+}
+
 export async function createRequestContext(
   headers: Headers,
-  resHeaders?: Headers,
-  db?: Db,
-  session: () => Promise<Session | null> = auth,
+  options: RequestContextOptions = {},
 ): Promise<Context> {
-  db ??= await getDb();
+  const db = options.db ?? (await getDb());
+  const base = {
+    db,
+    headers,
+    resHeaders: options.resHeaders,
+    clientAddress: options.clientAddress ?? null,
+  };
   const authorization = headers.get("authorization");
   if (authorization) {
     const token = BEARER.exec(authorization)?.[1];
     if (!token) {
       return createContextInner({
-        db,
-        headers,
-        resHeaders,
+        ...base,
         authProblem: 'The Authorization header must be "Bearer <token>".',
       });
     }
     const lookup = await userForToken(db, token);
     if (!lookup)
-      return createContextInner({
-        db,
-        headers,
-        resHeaders,
-        authProblem: "This API token is not valid.",
-      });
+      return createContextInner({ ...base, authProblem: "This API token is not valid." });
     if ("revoked" in lookup) {
       return createContextInner({
-        db,
-        headers,
-        resHeaders,
+        ...base,
         authProblem: "This API token was revoked; create a new one.",
       });
     }
     return createContextInner({
-      db,
-      headers,
-      resHeaders,
+      ...base,
       user: lookup.user,
       authentication: { kind: "token", tokenId: lookup.tokenId },
     });
   }
-  const user = (await session())?.user;
-  if (!user?.id) return createContextInner({ db, headers, resHeaders });
+  const session = await (options.session ?? auth)();
+  const user = session?.user;
+  if (!session || !user?.id) return createContextInner(base);
   return createContextInner({
-    db,
-    headers,
-    resHeaders,
+    ...base,
     user: { id: user.id, email: user.email ?? "", name: user.name ?? "" },
-    authentication: { kind: "session" },
+    authentication: { kind: "session", sessionId: session.sessionId },
   });
 }

@@ -3,11 +3,38 @@
  * for their types. Inputs say what is wrong in words a person can act on.
  */
 import { z } from "zod";
+import { COMMON_PASSWORDS } from "@/server/auth/common-passwords";
 
 // C0 and C1 controls except tab, line feed and carriage return; also bidi overrides.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-const codePoints = (value: string) => [...value].length;
+
+/**
+ * Every text schema checks the raw length first (O(1)) and so never spends
+ * more than O(its limit) on a value, however long the value sent: a value of
+ * `max` code points is at most 2·max UTF-16 units, and `slack` allows for
+ * whitespace that trimming removes.
+ */
+const rawMax = (max: number, slack = 256) => 2 * max + slack;
+
+/** Whether `value` has at most `max` code points; stops counting past `max`. */
+export function codePointsAtMost(value: string, max: number): boolean {
+  if (value.length <= max) return true;
+  let count = 0;
+  for (let index = 0; index < value.length; index++) {
+    const unit = value.charCodeAt(index);
+    // A high surrogate followed by a low one is one code point.
+    if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < value.length) {
+      const next = value.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) index++;
+    }
+    if (++count > max) return false;
+  }
+  return true;
+}
+
+const codePointsAtLeast = (value: string, min: number) =>
+  min <= 0 || !codePointsAtMost(value, min - 1);
 
 /** The error for a value of the wrong type: "is required" when missing, else "must be …". */
 export const expected = (what: string) => ({
@@ -19,40 +46,75 @@ export const expected = (what: string) => ({
 export const ZLineSchema = (min: number, max: number) =>
   z
     .string(expected("text"))
+    .max(rawMax(max), `must be at most ${max} characters`)
     .transform((value) => value.trim())
     .refine(
       (value) => !CONTROL.test(value) && !/[\r\n]/.test(value),
       "must not contain control characters or line breaks",
     )
     .refine(
-      (value) => codePoints(value) >= min,
+      (value) => codePointsAtLeast(value, min),
       min === 1 ? "must not be empty" : `must be at least ${min} characters`,
     )
-    .refine((value) => codePoints(value) <= max, `must be at most ${max} characters`);
+    .refine((value) => codePointsAtMost(value, max), `must be at most ${max} characters`);
 
 export const ZIdSchema = (what: string) => z.uuid(expected(`a valid ${what} id (a UUID)`));
 
 export const ZMessageBodySchema = z
   .string(expected("text"))
+  .max(rawMax(4000, 1024), "must be at most 4000 characters")
   .transform((value) => value.replace(/\r\n?/g, "\n").trim())
   .refine((value) => value.length > 0, "must not be empty or only whitespace")
-  .refine((value) => codePoints(value) <= 4000, "must be at most 4000 characters")
+  .refine((value) => codePointsAtMost(value, 4000), "must be at most 4000 characters")
   .refine((value) => !CONTROL.test(value), "must not contain control characters");
 
 export const ZEmailSchema = z
   .string(expected("text"))
+  .max(rawMax(320), "must be at most 320 characters")
   .trim()
   .max(320, "must be at most 320 characters")
   .pipe(z.email({ error: "must be a valid email address" }))
   .transform((value) => value.toLowerCase());
 
+const commonPasswords = new Set(COMMON_PASSWORDS.split(/\s+/).filter(Boolean));
+
+/**
+ * A new password: 10..256 characters, not only whitespace, at least 4
+ * different characters, and not one of the most common passwords. That it is
+ * not the person's email or name is checked where those are known
+ * (`personalPasswordProblem`).
+ */
 export const ZPasswordSchema = z
   .string(expected("text"))
+  .max(256, "must be at most 256 characters")
   .min(10, "must be at least 10 characters")
-  .max(256, "must be at most 256 characters");
+  .refine((value) => value.trim() !== "", "must not be only spaces")
+  .refine((value) => new Set(value).size >= 4, "must use at least 4 different characters")
+  .refine(
+    (value) => !commonPasswords.has(value.trim().toLowerCase()),
+    "is one of the most common passwords; choose one that is hard to guess",
+  );
+
+/** Why a password is too close to the person it protects, or null. */
+export function personalPasswordProblem(
+  password: string,
+  person: { email: string; name?: string },
+): string | null {
+  const candidate = password.trim().toLowerCase();
+  const email = person.email.trim().toLowerCase();
+  const local = email.split("@")[0] ?? "";
+  if (candidate === email || candidate === local || candidate.includes(email)) {
+    return "must not be your email address";
+  }
+  if (person.name && candidate === person.name.trim().toLowerCase()) {
+    return "must not be your name";
+  }
+  return null;
+}
 
 export const ZChannelNameSchema = z
   .string(expected("text"))
+  .max(rawMax(80), "must be at most 80 characters")
   .trim()
   .min(1, "must not be empty")
   .max(80, "must be at most 80 characters")
@@ -65,8 +127,12 @@ const EMOJI_ONLY =
   /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\p{Emoji_Modifier}|\p{Regional_Indicator}|\u200d|\ufe0f|\u20e3)+$/u;
 export const ZEmojiSchema = z
   .string(expected("text"))
+  .max(rawMax(16, 64), "must be a single emoji")
   .trim()
-  .refine((value) => codePoints(value) >= 1 && codePoints(value) <= 16, "must be a single emoji")
+  .refine(
+    (value) => codePointsAtLeast(value, 1) && codePointsAtMost(value, 16),
+    "must be a single emoji",
+  )
   .refine((value) => EMOJI_ONLY.test(value) && PICTOGRAPH.test(value), "must be an emoji, e.g. 👍");
 
 export const ZSequenceSchema = z
@@ -111,6 +177,12 @@ export const ZMessageSchema = z.object({
   body: z.string(),
   clientMessageId: z.string(),
   parentId: z.string().nullable(),
+  alsoInChannel: z.boolean(),
+  replyCount: z.number(),
+  lastReplyAt: iso.nullable(),
+  replyUsers: z.array(z.object({ id: z.string(), name: z.string() })),
+  pinnedAt: iso.nullable(),
+  pinnedBy: z.string().nullable(),
   createdAt: iso,
   editedAt: iso.nullable(),
   deletedAt: iso.nullable(),

@@ -12,6 +12,11 @@
  * feeds hand the same MessageEvent to all of them) is encoded once per
  * position; and pings and the maximum stream age are handled for all streams
  * by one timer.
+ *
+ * Each open stream holds a socket, a file descriptor and ~100 KB, so one
+ * person may hold at most STREAMS_PER_USER of them on this instance and one
+ * API token at most STREAMS_PER_TOKEN; a stream past either cap is refused
+ * with TOO_MANY_REQUESTS before its procedure runs.
  */
 
 import type { AnyTRPCRouter } from "@trpc/server";
@@ -58,6 +63,50 @@ interface OpenStream {
   lastWriteAt: number;
   write(bytes: Uint8Array): void;
   end(): void;
+}
+
+/** Streams held open per person and per API token on this instance. */
+const holders = processSingleton("sse:holders", () => ({
+  users: new Map<string, number>(),
+  tokens: new Map<string, number>(),
+}));
+
+const decrement = (map: Map<string, number>, key: string) => {
+  const left = (map.get(key) ?? 1) - 1;
+  if (left > 0) map.set(key, left);
+  else map.delete(key);
+};
+
+/**
+ * Takes a stream slot for the caller, or says which cap it would pass.
+ * Returns the function that gives the slot back.
+ */
+function takeSlot(ctx: Context): (() => void) | TRPCError {
+  if (!ctx.user) return () => {};
+  const { STREAMS_PER_USER, STREAMS_PER_TOKEN } = env();
+  const userId = ctx.user.id;
+  const tokenId = ctx.authentication?.kind === "token" ? ctx.authentication.tokenId : undefined;
+  if ((holders.users.get(userId) ?? 0) >= STREAMS_PER_USER) {
+    return new TRPCError({
+      code: "TOO_MANY_REQUESTS",
+      message: `You have ${STREAMS_PER_USER} event streams open already; close some tabs or clients first.`,
+    });
+  }
+  if (tokenId && (holders.tokens.get(tokenId) ?? 0) >= STREAMS_PER_TOKEN) {
+    return new TRPCError({
+      code: "TOO_MANY_REQUESTS",
+      message: `This API token has ${STREAMS_PER_TOKEN} event streams open already; close one first.`,
+    });
+  }
+  holders.users.set(userId, (holders.users.get(userId) ?? 0) + 1);
+  if (tokenId) holders.tokens.set(tokenId, (holders.tokens.get(tokenId) ?? 0) + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    decrement(holders.users, userId);
+    if (tokenId) decrement(holders.tokens, tokenId);
+  };
 }
 
 /** One timer for every open stream: pings idle ones, ends those past the maximum age. */
@@ -166,9 +215,13 @@ export async function serveSubscription(opts: {
   };
 
   let iterator: AsyncIterator<unknown> | undefined;
+  let releaseSlot: () => void = () => {};
   if (!startError) {
     try {
       ctx = await opts.createContext();
+      const slot = takeSlot(ctx);
+      if (slot instanceof TRPCError) throw slot;
+      releaseSlot = slot;
       const result = await callTRPCProcedure({
         router,
         path,
@@ -181,6 +234,7 @@ export async function serveSubscription(opts: {
       iterator = (result as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     } catch (cause) {
       startError = getTRPCErrorFromUnknown(cause);
+      releaseSlot();
     }
   }
 
@@ -195,6 +249,7 @@ export async function serveSubscription(opts: {
   ) => {
     if (finished) return;
     finished = true;
+    releaseSlot();
     if (stream) registry.delete(stream);
     abort.abort();
     void iterator?.return?.().catch(() => {});

@@ -6,6 +6,7 @@
  *
  *   publicProcedure
  *   └ protectedProcedure             signed in (session cookie or API token)
+ *     ├ browserSessionProcedure      … with a browser session, not a token (credentials, tokens)
  *     ├ workspaceProcedure           { workspaceId }: a member
  *     │ └ workspaceAdminProcedure    … an owner or admin
  *     ├ channelVisibleProcedure      { channelId }: may see it (public, or a member)
@@ -42,7 +43,9 @@ import { log } from "./log";
 import { publish } from "./realtime/publish";
 import type { SessionUser } from "./users/read";
 
-export type Authentication = { kind: "session" } | { kind: "token"; tokenId: string };
+export type Authentication =
+  /** `sessionId` names the server-side session row; server-side callers built by tests have none. */
+  { kind: "session"; sessionId?: string } | { kind: "token"; tokenId: string };
 
 export interface Context {
   db: Db;
@@ -51,12 +54,24 @@ export interface Context {
   /** Why a presented credential was refused (e.g. a revoked token). */
   authProblem?: string;
   headers: Headers;
+  /**
+   * The client's bucket for per-address rate limits (server/http: from the
+   * TCP peer and trusted proxies only); null when exempt (a loopback peer,
+   * and server-side callers).
+   */
+  clientAddress: string | null;
   /** Where procedures may set response headers (HTTP only). */
   resHeaders?: Headers;
 }
 
 export function createContextInner(context: Partial<Context> & { db: Db }): Context {
-  return { user: null, authentication: null, headers: new Headers(), ...context };
+  return {
+    user: null,
+    authentication: null,
+    headers: new Headers(),
+    clientAddress: null,
+    ...context,
+  };
 }
 
 interface ZodLikeError {
@@ -147,6 +162,22 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
     });
   }
   return next({ ctx: { user: ctx.user, authentication: ctx.authentication } });
+});
+
+/**
+ * Managing credentials (API tokens, the password, sessions) needs a browser
+ * session: a leaked API token must not be able to mint its successors or
+ * lock its owner out.
+ */
+export const browserSessionProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (ctx.authentication.kind !== "session") {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message:
+        "API tokens cannot manage tokens, passwords or sessions; do this in the web app, signed in.",
+    });
+  }
+  return next({ ctx: { authentication: ctx.authentication } });
 });
 
 const id = (what: string) => z.uuid({ error: `must be a valid ${what} id (a UUID)` });

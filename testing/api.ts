@@ -48,7 +48,7 @@ export function asUser(
 /** Calls with `Authorization: Bearer <token>`, resolved exactly as over HTTP. */
 export async function withToken(db: Db, token: string, signal?: AbortSignal): Promise<Caller> {
   const headers = new Headers({ authorization: `Bearer ${token}` });
-  return createCaller(await createRequestContext(headers, undefined, db, async () => null), {
+  return createCaller(await createRequestContext(headers, { db, session: async () => null }), {
     signal,
   });
 }

@@ -3,6 +3,7 @@
 import { TRPCError } from "@trpc/server";
 import { redirect } from "next/navigation";
 import { AuthError, CredentialsSignin } from "next-auth";
+import { safeNextPath } from "@/lib/next-path";
 import { signIn, signOut } from "@/server/auth/config";
 import { serverCaller } from "@/server/caller";
 
@@ -10,12 +11,6 @@ export interface FormState {
   message?: string;
   fields?: Record<string, string>;
   values?: Record<string, string>;
-}
-
-/** Only paths on this site, never "//elsewhere" or "https://…". */
-function safeNext(value: FormDataEntryValue | null): string {
-  const next = typeof value === "string" ? value : "";
-  return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
 }
 
 async function signInWith(email: string, password: string, next: string): Promise<FormState> {
@@ -43,7 +38,7 @@ export async function signInAction(_state: FormState, form: FormData): Promise<F
   if (!email) fields.email = "Enter your email address.";
   if (!password) fields.password = "Enter your password.";
   if (Object.keys(fields).length > 0) return { fields, values: { email } };
-  return signInWith(email, password, safeNext(form.get("next")));
+  return signInWith(email, password, safeNextPath(form.get("next")));
 }
 
 export async function signUpAction(_state: FormState, form: FormData): Promise<FormState> {
@@ -68,7 +63,7 @@ export async function signUpAction(_state: FormState, form: FormData): Promise<F
     }
     throw error;
   }
-  return signInWith(values.email, password, safeNext(form.get("next")));
+  return signInWith(values.email, password, safeNextPath(form.get("next")));
 }
 
 export async function signOutAction() {

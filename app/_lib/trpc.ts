@@ -5,6 +5,7 @@
  */
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
+import { MAX_BATCH_SIZE } from "@/lib/limits";
 import type { AppRouter } from "@/server/routers/_app";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
@@ -15,7 +16,7 @@ export function makeTrpcClient() {
       splitLink({
         condition: (op) => op.type === "subscription",
         true: httpSubscriptionLink({ url: "/api/trpc" }),
-        false: httpBatchLink({ url: "/api/trpc", maxURLLength: 4000 }),
+        false: httpBatchLink({ url: "/api/trpc", maxURLLength: 4000, maxItems: MAX_BATCH_SIZE }),
       }),
     ],
   });

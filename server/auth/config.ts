@@ -1,7 +1,10 @@
 /**
  * Auth.js (next-auth v5): email + password through the Credentials provider,
- * GitHub OAuth when its keys are set, JWT sessions. The config is built lazily
- * so `next build` neither opens the database nor needs the secret.
+ * GitHub OAuth when its keys are set, JWT sessions backed by a server-side
+ * row (server/auth/sessions.ts) so that signing out really ends a session.
+ * The config is built per request, lazily, so `next build` neither opens the
+ * database nor needs the secret, and Secure cookies follow the real scheme
+ * (server/http).
  */
 import { DrizzleAdapter } from "@auth/drizzle-adapter";
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
@@ -11,36 +14,47 @@ import { z } from "zod";
 import { getDb } from "@/db/client";
 import { accounts, sessions, users, verificationTokens } from "@/db/schema";
 import { env } from "@/lib/env";
-import { hit, limitedAddress, peek } from "@/server/ratelimit";
+import { ChangeSet } from "@/server/changes";
+import { rateLimitAddress, servedOverTls } from "@/server/http";
+import { currentPeer } from "@/server/http/peer";
+import { publish } from "@/server/realtime/publish";
 import { normalizeEmail, verifyCredentials } from "@/server/users/read";
+import {
+  accountAttemptSucceeded,
+  countAccountAttempt,
+  countAddressAttempt,
+  signInEmail,
+} from "./limits";
 import { authSecret } from "./secret";
+import { endSession, SESSION_MAX_AGE_SECONDS, sessionIsActive, startSession } from "./sessions";
+
+declare module "next-auth" {
+  interface Session {
+    /** The server-side session row this cookie names. */
+    sessionId?: string;
+  }
+}
 
 class RateLimited extends CredentialsSignin {
   override code = "rate_limited";
 }
 
-const credentialsSchema = z.object({
-  email: z.string().trim().min(3).max(320),
-  password: z.string().min(1).max(1024),
-});
+// Bounded before anything else looks at them; a NUL or any other non-address
+// never reaches the database.
+const ZPasswordAttemptSchema = z.string().min(1).max(1024);
 
-export const signInLimitKeys = (email: string, headers: Headers) => {
-  const address = limitedAddress(headers);
-  return {
-    account: `signin:account:${normalizeEmail(email)}`,
-    address: address ? `signin:ip:${address}` : undefined,
-  };
-};
-
-/** Whether a sign-in for this email from these headers is currently refused. */
-export async function signInRefused(email: string, headers: Headers) {
-  const config = env();
-  const keys = signInLimitKeys(email, headers);
-  const verdicts = await Promise.all([
-    peek(keys.account, config.RATE_LIMIT_SIGN_IN),
-    keys.address ? peek(keys.address, config.RATE_LIMIT_SIGN_IN_IP) : undefined,
-  ]);
-  return verdicts.find((verdict) => verdict && !verdict.ok);
+/** At most one line per minute for a kind of noise anyone can cause (bad cookies). */
+const quiet = new Map<string, { until: number; suppressed: number }>();
+function logThrottled(kind: string, message: string) {
+  const now = Date.now();
+  const state = quiet.get(kind);
+  if (state && state.until > now) {
+    state.suppressed++;
+    return;
+  }
+  const suppressed = state?.suppressed ? ` (${state.suppressed} more since the last report)` : "";
+  quiet.set(kind, { until: now + 60_000, suppressed: 0 });
+  console.warn(`[auth] ${kind}: ${message}${suppressed}`);
 }
 
 async function buildConfig(): Promise<NextAuthConfig> {
@@ -52,19 +66,17 @@ async function buildConfig(): Promise<NextAuthConfig> {
         email: { label: "Email", type: "email" },
         password: { label: "Password", type: "password" },
       },
-      async authorize(raw, request) {
-        const parsed = credentialsSchema.safeParse(raw);
-        if (!parsed.success) return null;
-        const { email, password } = parsed.data;
-        const keys = signInLimitKeys(email, request.headers);
-        if (await signInRefused(email, request.headers)) throw new RateLimited();
-        // Every attempt counts against the address; only failures against the account.
-        if (keys.address) await hit(keys.address, config.RATE_LIMIT_SIGN_IN_IP);
-        const user = await verifyCredentials(db, email, password);
-        if (!user) {
-          await hit(keys.account, config.RATE_LIMIT_SIGN_IN);
-          return null;
-        }
+      async authorize(raw) {
+        // Every attempt counts against the address, whatever it carries.
+        if (await countAddressAttempt(rateLimitAddress(currentPeer()))) throw new RateLimited();
+        const email = signInEmail(raw?.email);
+        const password = ZPasswordAttemptSchema.safeParse(raw?.password);
+        if (!email || !password.success) return null;
+        // Counted before the password is checked, so concurrent guesses cannot outrun the count.
+        if (await countAccountAttempt(email)) throw new RateLimited();
+        const user = await verifyCredentials(db, email, password.data);
+        if (!user) return null;
+        await accountAttemptSucceeded(email);
         return { id: user.id, email: user.email, name: user.name };
       },
     }),
@@ -86,7 +98,8 @@ async function buildConfig(): Promise<NextAuthConfig> {
   return {
     secret: authSecret(),
     trustHost: true,
-    session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
+    useSecureCookies: servedOverTls({ peer: currentPeer() }),
+    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
     pages: { signIn: "/sign-in", error: "/sign-in" },
     adapter: DrizzleAdapter(db, {
       usersTable: users,
@@ -96,20 +109,45 @@ async function buildConfig(): Promise<NextAuthConfig> {
     }),
     providers,
     callbacks: {
-      jwt({ token, user }) {
-        if (user?.id) token.sub = user.id;
+      async jwt({ token, user }) {
+        if (user?.id) {
+          token.sub = user.id;
+          token.sid = await startSession(db, user.id);
+          return token;
+        }
+        // A cookie is good only while its session row is: signed out, ended
+        // everywhere or expired, it is refused (and Auth.js clears it).
+        const sid = typeof token.sid === "string" ? token.sid : undefined;
+        if (!token.sub || !sid || !(await sessionIsActive(db, sid, token.sub))) return null;
         return token;
       },
       session({ session, token }) {
         if (token.sub) session.user.id = token.sub;
+        if (typeof token.sid === "string") session.sessionId = token.sid;
         return session;
       },
     },
+    events: {
+      async signOut(message) {
+        const sid = "token" in message ? message.token?.sid : undefined;
+        if (typeof sid !== "string") return;
+        const changes = new ChangeSet();
+        await endSession(db, changes, sid);
+        publish(changes);
+      },
+    },
     logger: {
-      // Wrong passwords and stale forms are normal traffic, not server faults.
       error(error) {
         const type = (error as { type?: string }).type;
-        if (type !== "CredentialsSignin" && type !== "MissingCSRF") console.error("[auth]", error);
+        // Wrong passwords and stale forms are normal traffic, not server faults;
+        // so are cookies that no longer verify (a rotated secret, a forged or
+        // truncated cookie): one line a minute at most, without the stack.
+        if (type === "CredentialsSignin" || type === "MissingCSRF") return;
+        if (type === "JWTSessionError") {
+          logThrottled(type, "a session cookie did not verify and was cleared");
+          return;
+        }
+        console.error("[auth]", error);
       },
     },
   };

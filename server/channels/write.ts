@@ -1,5 +1,5 @@
 /** Channels: creation, membership, settings and archiving. */
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { and, eq, isNotNull, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { channelMembers, channels, workspaceMembers } from "@/db/schema";
 import { col } from "@/db/targets";
@@ -14,6 +14,42 @@ const nameTaken = (name: string) =>
     `A channel named #${name} already exists in this workspace; pick another name.`,
   );
 
+/**
+ * Refuses a name only when the person naming the channel can see a channel
+ * that has it (a public one, or a private one they are in), so CONFLICT never
+ * reveals a private channel to someone outside it. Public names are also
+ * unique in the schema; an advisory lock on (workspace, name) makes
+ * concurrent creations and renames take turns.
+ */
+async function claimName(
+  tx: Db,
+  workspaceId: string,
+  userId: string,
+  name: string,
+  exceptChannelId?: string,
+) {
+  await tx.execute(
+    sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${workspaceId}/${name}`}, 0))`,
+  );
+  const [visible] = await tx
+    .select({ id: channels.id })
+    .from(channels)
+    .leftJoin(
+      channelMembers,
+      and(eq(channelMembers.channelId, channels.id), eq(channelMembers.userId, userId)),
+    )
+    .where(
+      and(
+        eq(channels.workspaceId, workspaceId),
+        eq(channels.name, name),
+        exceptChannelId ? ne(channels.id, exceptChannelId) : undefined,
+        or(eq(channels.isPrivate, false), isNotNull(channelMembers.userId)),
+      ),
+    )
+    .limit(1);
+  if (visible) throw nameTaken(name);
+}
+
 export async function createChannel(
   db: Db,
   changes: ChangeSet,
@@ -23,6 +59,7 @@ export async function createChannel(
 ) {
   try {
     const created = await db.transaction(async (tx) => {
+      await claimName(tx, workspaceId, userId, input.name);
       const [channel] = await tx
         .insert(channels)
         .values({
@@ -40,7 +77,7 @@ export async function createChannel(
     changes.workspaceSidebar(workspaceId, { channelIds: [created.id] });
     return created;
   } catch (error) {
-    if (uniqueViolation(error) === "channels_workspace_name_uq") throw nameTaken(input.name);
+    if (uniqueViolation(error) === "channels_workspace_public_name_uq") throw nameTaken(input.name);
     throw error;
   }
 }
@@ -103,6 +140,7 @@ export async function removeChannelMember(
 export async function updateChannel(
   db: Db,
   changes: ChangeSet,
+  userId: string,
   access: ChannelAccess,
   input: { name?: string; topic?: string },
 ) {
@@ -114,15 +152,20 @@ export async function updateChannel(
   if (Object.keys(update).length === 0)
     throw new AppError("BAD_REQUEST", "name, topic: give at least one to change.");
   try {
-    const [row] = await db
-      .update(channels)
-      .set(update)
-      .where(eq(channels.id, access.id))
-      .returning({ id: channels.id, name: channels.name, topic: channels.topic });
+    const [row] = await db.transaction(async (tx) => {
+      if (update.name !== undefined && update.name !== access.name)
+        await claimName(tx, access.workspaceId, userId, update.name, access.id);
+      return tx
+        .update(channels)
+        .set(update)
+        .where(eq(channels.id, access.id))
+        .returning({ id: channels.id, name: channels.name, topic: channels.topic });
+    });
     changes.workspaceSidebar(access.workspaceId, { channelIds: [access.id] });
     return row as { id: string; name: string; topic: string };
   } catch (error) {
-    if (uniqueViolation(error) === "channels_workspace_name_uq") throw nameTaken(input.name ?? "");
+    if (uniqueViolation(error) === "channels_workspace_public_name_uq")
+      throw nameTaken(input.name ?? "");
     throw error;
   }
 }

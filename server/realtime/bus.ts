@@ -28,6 +28,8 @@ export interface TopicPayloads {
   token: AccessChange;
   /** Any token was revoked (for caches of valid tokens). */
   tokens: { tokenId: string };
+  /** Browser sessions ended (for caches of valid sessions). */
+  sessions: { sessionIds: string[] };
   /** Who is typing in one channel or conversation. */
   typing: TypingRing;
   /** A workspace's sidebar items or presence changed. */
@@ -42,6 +44,7 @@ export const topics = {
   user: (userId: string) => topic("user", `user:${userId}`),
   token: (tokenId: string) => topic("token", `token:${tokenId}`),
   tokens: topic("tokens", "tokens"),
+  sessions: topic("sessions", "sessions"),
   typing: (target: Target) => topic("typing", `typing:${target.kind}:${target.id}`),
   workspace: (workspaceId: string) => topic("workspace", `workspace:${workspaceId}`),
 };

@@ -38,6 +38,13 @@ export function publish(changes: Iterable<Change>): void {
           reason: "token revoked",
         });
         break;
+      case "sessionsEnded":
+        doorbell.publish(topics.sessions, { sessionIds: change.sessionIds });
+        doorbell.publish(topics.user(change.userId), {
+          type: "access.changed",
+          reason: "signed out",
+        });
+        break;
       case "typing":
         doorbell.publish(topics.typing(change.target), { ...change.typist, typing: change.typing });
         break;

@@ -4,12 +4,12 @@
  * in order: it attaches to the shared feed first, replays (after, attach]
  * from the feed's memory or PostgreSQL, then passes live events on. The
  * stream ends with a reason when the subscriber loses access (removed from
- * the channel or workspace, token revoked).
+ * the channel or workspace, token revoked, session ended).
  */
 import type { Db } from "@/db/client";
 import type { Target } from "@/lib/target";
 import { loadTargetAccess } from "@/server/access";
-import { tokenIsActive } from "@/server/tokens/read";
+import { credentialLost } from "@/server/auth/credentials";
 import type { Authentication } from "@/server/trpc";
 import { topics } from "./bus";
 import type { MessageEvent, TargetStreamEvent } from "./events";
@@ -31,9 +31,8 @@ export interface StreamIdentity {
 /** Why this identity may no longer follow `target`, or null while it may. */
 export async function accessLost(identity: StreamIdentity, target: Target): Promise<string | null> {
   const { db, userId, authentication } = identity;
-  if (authentication.kind === "token" && !(await tokenIsActive(db, authentication.tokenId))) {
-    return "The API token of this stream was revoked.";
-  }
+  const credential = await credentialLost(db, authentication);
+  if (credential) return credential;
   const access = await loadTargetAccess(db, userId, target);
   if (!access || (access.kind === "channel" && !access.membership)) {
     return target.kind === "channel"

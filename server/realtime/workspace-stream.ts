@@ -8,6 +8,7 @@
 import type { Target } from "@/lib/target";
 import { targetColumns } from "@/lib/target";
 import { loadWorkspaceAccess } from "@/server/access";
+import { credentialLost } from "@/server/auth/credentials";
 import { topics } from "./bus";
 import type { TargetStreamEvent, Typist } from "./events";
 import { presence } from "./presence";
@@ -30,6 +31,8 @@ type Item =
   | { kind: "closed"; reason: string };
 
 async function workspaceAccessLost(identity: StreamIdentity, workspaceId: string) {
+  const credential = await credentialLost(identity.db, identity.authentication);
+  if (credential) return credential;
   if (!(await loadWorkspaceAccess(identity.db, identity.userId, workspaceId))) {
     return "You are no longer a member of this workspace.";
   }

@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { env } from "@/lib/env";
-import { enforce, limitedAddress } from "@/server/ratelimit";
-import { ZEmailSchema, ZLineSchema, ZPasswordSchema } from "@/server/schemas";
+import { enforce } from "@/server/ratelimit";
+import {
+  personalPasswordProblem,
+  ZEmailSchema,
+  ZLineSchema,
+  ZPasswordSchema,
+} from "@/server/schemas";
 import { publicProcedure, router } from "@/server/trpc";
 import { signUp } from "@/server/users/write";
 
@@ -9,18 +14,22 @@ export const authRouter = router({
   /** Creates an account; then sign in through next-auth's credentials endpoint. */
   signUp: publicProcedure
     .input(
-      z.object({
-        email: ZEmailSchema,
-        name: ZLineSchema(1, 80),
-        password: ZPasswordSchema,
-      }),
+      z
+        .object({
+          email: ZEmailSchema,
+          name: ZLineSchema(1, 80),
+          password: ZPasswordSchema,
+        })
+        .superRefine((value, ctx) => {
+          const problem = personalPasswordProblem(value.password, value);
+          if (problem) ctx.addIssue({ code: "custom", path: ["password"], message: problem });
+        }),
     )
     .output(z.object({ userId: z.string() }))
     .mutation(async ({ ctx, input }) => {
-      const address = limitedAddress(ctx.headers);
-      if (address)
+      if (ctx.clientAddress)
         await enforce(
-          `signup:ip:${address}`,
+          `signup:ip:${ctx.clientAddress}`,
           env().RATE_LIMIT_SIGN_UP_IP,
           "sign-ups from this address",
         );

@@ -21,6 +21,7 @@ import { loadMessageRef, type MessageRef } from "@/server/access";
 import { ChangeSet } from "@/server/changes";
 import { setReaction } from "@/server/messages/write";
 import { appRouter } from "@/server/routers/_app";
+import { inviteByEmail } from "@/server/workspaces/write";
 import {
   anonymous,
   asUser,
@@ -118,6 +119,16 @@ async function messageBy(cell: Cell, author: TestUser) {
 
 const uniqueEmail = () => `someone.${randomUUID()}@example.test`;
 
+/** An invitation to the world's workspace for `email`, made in the cell's transaction by its owner. */
+async function invitationFor(cell: Cell, email: string) {
+  const { invitationId } = await inviteByEmail(
+    cell.db,
+    { workspaceId: cell.world.workspaceId, userId: cell.world.users.workspaceOwner.id },
+    email,
+  );
+  return invitationId;
+}
+
 // Expected outcomes shared by several rows, one column per actor.
 // biome-ignore format: a table, aligned by column
 const LINE = {
@@ -158,6 +169,63 @@ const ROWS: Row[] = [
       }),
   },
   { procedure: "user.me", expect: { user: LINE.signedIn }, run: ({ api }) => api.user.me() },
+  {
+    procedure: "user.changePassword",
+    expect: { user: LINE.signedIn },
+    run: ({ api }) =>
+      api.user.changePassword({
+        currentPassword: "correct horse battery staple",
+        newPassword: "a brand new passphrase",
+        signOutEverywhere: true,
+      }),
+  },
+  {
+    procedure: "user.signOutEverywhere",
+    expect: { user: LINE.signedIn },
+    run: ({ api }) => api.user.signOutEverywhere({}),
+  },
+  {
+    procedure: "workspace.myInvitations",
+    expect: { user: LINE.signedIn },
+    run: ({ api }) => api.workspace.myInvitations(),
+  },
+  {
+    // Accepting an invitation to one's own address (members already in: nothing changes).
+    procedure: "workspace.acceptInvitation",
+    variant: "own invitation",
+    expect: { user: LINE.signedIn },
+    run: async (cell) => {
+      const invitationId = await invitationFor(cell, cell.user?.email ?? uniqueEmail());
+      return cell.api.workspace.acceptInvitation({ invitationId });
+    },
+  },
+  {
+    procedure: "workspace.acceptInvitation",
+    variant: "someone else's invitation",
+    expect: { user: LINE.othersToken },
+    run: async (cell) => {
+      const invitationId = await invitationFor(cell, cell.world.users.bystander.email);
+      return cell.api.workspace.acceptInvitation({ invitationId });
+    },
+  },
+  {
+    procedure: "workspace.declineInvitation",
+    variant: "own invitation",
+    expect: { user: LINE.signedIn },
+    run: async (cell) => {
+      const invitationId = await invitationFor(cell, cell.user?.email ?? uniqueEmail());
+      return cell.api.workspace.declineInvitation({ invitationId });
+    },
+  },
+  {
+    procedure: "workspace.declineInvitation",
+    variant: "someone else's invitation",
+    expect: { user: LINE.othersToken },
+    run: async (cell) => {
+      const invitationId = await invitationFor(cell, cell.world.users.bystander.email);
+      return cell.api.workspace.declineInvitation({ invitationId });
+    },
+  },
   {
     procedure: "token.create",
     expect: { user: LINE.signedIn },
@@ -229,16 +297,26 @@ const ROWS: Row[] = [
     run: ({ api, world }) => api.workspace.members({ workspaceId: world.workspaceId }),
   },
   {
+    // Invites by email (the person joins only by accepting).
     procedure: "workspace.addMember",
     expect: { workspace: LINE.wsAdmins },
-    run: async ({ api, db, world }) => {
-      const email = uniqueEmail();
-      await anonymous(db).auth.signUp({
-        email,
-        name: "Newcomer",
-        password: "long enough password",
+    run: ({ api, world }) =>
+      api.workspace.addMember({ workspaceId: world.workspaceId, email: uniqueEmail() }),
+  },
+  {
+    procedure: "workspace.listInvitations",
+    expect: { workspace: LINE.wsAdmins },
+    run: ({ api, world }) => api.workspace.listInvitations({ workspaceId: world.workspaceId }),
+  },
+  {
+    procedure: "workspace.revokeInvitation",
+    expect: { workspace: LINE.wsAdmins },
+    run: async (cell) => {
+      const invitationId = await invitationFor(cell, uniqueEmail());
+      return cell.api.workspace.revokeInvitation({
+        workspaceId: cell.world.workspaceId,
+        invitationId,
       });
-      return api.workspace.addMember({ workspaceId: world.workspaceId, email });
     },
   },
   {

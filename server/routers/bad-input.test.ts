@@ -42,6 +42,9 @@ interface Fixture {
   otherMessageId: string;
   otherInviteId: string;
   otherTokenId: string;
+  /** An email invitation of our workspace, and one of the other workspace to someone else. */
+  invitationId: string;
+  otherInvitationId: string;
 }
 
 type Input = (fx: Fixture) => unknown;
@@ -213,6 +216,12 @@ const CASES: Record<string, Case[]> = {
       ["too short", "short"],
       ["too long", long(257)],
       ["a number", 12345678901],
+      // Weak passwords (issue #12, finding 13).
+      ["one repeated character", "aaaaaaaaaa"],
+      ["digits in a row", "1234567890"],
+      ["ten spaces", "          "],
+      ["a common password", "password12"],
+      ["a common password in capitals", "QWERTYUIOP"],
     ].map(([what, password]) =>
       bad(`password ${what}`, "password", () => ({
         email: `${randomUUID()}@${SIGN_UP_DOMAIN}`,
@@ -220,6 +229,48 @@ const CASES: Record<string, Case[]> = {
         password,
       })),
     ),
+    bad("password is the email", "password", () => {
+      const email = `someone.long.${randomUUID().slice(0, 8)}@${SIGN_UP_DOMAIN}`;
+      return { email, name: "Someone", password: email };
+    }),
+  ],
+
+  "user.changePassword": [
+    bad("currentPassword missing", "currentPassword", () => ({
+      newPassword: "a brand new passphrase",
+    })),
+    bad("currentPassword empty", "currentPassword", () => ({
+      currentPassword: "",
+      newPassword: "a brand new passphrase",
+    })),
+    bad("currentPassword too long", "currentPassword", () => ({
+      currentPassword: long(1025),
+      newPassword: "a brand new passphrase",
+    })),
+    ...[
+      ["missing", undefined],
+      ["too short", "short"],
+      ["ten spaces", "          "],
+      ["a common password", "1234567890"],
+      ["a number", 1234567890123],
+    ].map(([what, newPassword]) =>
+      bad(`newPassword ${what}`, "newPassword", () => ({
+        currentPassword: "correct horse battery staple",
+        newPassword,
+      })),
+    ),
+    bad("newPassword is the email", "newPassword", (fx) => ({
+      currentPassword: "correct horse battery staple",
+      newPassword: fx.owner.email,
+    })),
+    bad("signOutEverywhere a string", "signOutEverywhere", () => ({
+      currentPassword: "correct horse battery staple",
+      newPassword: "a brand new passphrase",
+      signOutEverywhere: "yes",
+    })),
+  ],
+  "user.signOutEverywhere": [
+    bad("revokeTokens a string", "revokeTokens", () => ({ revokeTokens: "yes" })),
   ],
 
   "token.create": lineCases("name", 80, () => ({})),
@@ -279,11 +330,31 @@ const CASES: Record<string, Case[]> = {
       email: "a\u0000@example.test",
     })),
     bad("email a list", "email", (fx) => ({ workspaceId: fx.workspaceId, email: ["a@b.c"] })),
-    unknown("email of nobody", (fx) => ({
+    bad("email of 40,000 characters", "email", (fx) => ({
       workspaceId: fx.workspaceId,
-      email: `${randomUUID()}@nobody.test`,
+      email: `${long(40_000)}@example.test`,
     })),
+    // An address without an account is not an error: it gets the same invitation.
   ],
+  "workspace.listInvitations": workspaceIdCases(),
+  "workspace.revokeInvitation": [
+    ...workspaceIdCases((fx) => ({ invitationId: fx.invitationId })),
+    ...idCases(
+      "invitationId",
+      (fx, invitationId) => ({ workspaceId: fx.workspaceId, invitationId }),
+      (fx) => fx.otherInvitationId,
+    ),
+  ],
+  "workspace.acceptInvitation": idCases(
+    "invitationId",
+    (_fx, invitationId) => ({ invitationId }),
+    (fx) => fx.otherInvitationId,
+  ),
+  "workspace.declineInvitation": idCases(
+    "invitationId",
+    (_fx, invitationId) => ({ invitationId }),
+    (fx) => fx.otherInvitationId,
+  ),
   "workspace.setRole": [
     ...workspaceIdCases((fx) => ({ userId: fx.member.id, role: "admin" })),
     ...idCases(
@@ -597,6 +668,18 @@ beforeAll(async () => {
     otherMessageId: otherMessage.id,
     otherInviteId: (await other.api.workspace.createInvite({ workspaceId: otherWorkspace.id })).id,
     otherTokenId: (await other.api.token.create({ name: "theirs" })).id,
+    invitationId: (
+      await owner.api.workspace.addMember({
+        workspaceId: workspace.id,
+        email: `invited.${randomUUID()}@example.test`,
+      })
+    ).invitationId,
+    otherInvitationId: (
+      await other.api.workspace.addMember({
+        workspaceId: otherWorkspace.id,
+        email: `invited.${randomUUID()}@example.test`,
+      })
+    ).invitationId,
   };
   scope = {
     workspaceIds: [workspace.id, otherWorkspace.id],

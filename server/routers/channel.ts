@@ -99,7 +99,9 @@ export const channelRouter = router({
   update: channelAdminProcedure
     .input(z.object({ name: ZChannelNameSchema.optional(), topic: ZTopicSchema.optional() }))
     .output(z.object({ id: z.string(), name: z.string(), topic: z.string() }))
-    .mutation(({ ctx, input }) => updateChannel(ctx.db, ctx.changes, ctx.channel, input)),
+    .mutation(({ ctx, input }) =>
+      updateChannel(ctx.db, ctx.changes, ctx.user.id, ctx.channel, input),
+    ),
 
   /** Archived channels are read-only: no sends, edits, deletions or reactions. */
   archive: channelAdminProcedure

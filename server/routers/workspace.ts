@@ -1,7 +1,9 @@
 import { TRPCError, tracked } from "@trpc/server";
 import { z } from "zod";
+import { env } from "@/lib/env";
 import { targetOf } from "@/lib/target";
 import { loadTargetAccess } from "@/server/access";
+import { enforce } from "@/server/ratelimit";
 import { presence } from "@/server/realtime/presence";
 import { followWorkspace } from "@/server/realtime/workspace-stream";
 import {
@@ -21,28 +23,39 @@ import {
 import {
   describeInvite,
   getWorkspace,
+  listInvitations,
   listInvites,
   listMembers,
+  listMyInvitations,
   listWorkspaces,
 } from "@/server/workspaces/read";
 import {
-  addMemberByEmail,
+  acceptInvitation,
   createInvite,
   createWorkspace,
+  declineInvitation,
+  inviteByEmail,
   joinWorkspace,
   removeMember,
+  revokeInvitation,
   revokeInvite,
   setRole,
 } from "@/server/workspaces/write";
 
 const ZInviteCodeSchema = z
   .string(expected("text"))
+  .max(256, "is too long")
   .trim()
   .min(1, "must not be empty")
   .max(64, "is too long")
   // PostgreSQL rejects a NUL in text outright (a 500); no code has control characters.
   .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
 const ZRole = z.enum(["owner", "admin", "member"]);
+const ZInvitationSentSchema = z.object({
+  invitationId: z.string(),
+  email: z.string(),
+  expiresAt: z.string(),
+});
 
 export const workspaceRouter = router({
   create: protectedProcedure
@@ -149,15 +162,75 @@ export const workspaceRouter = router({
     )
     .query(({ ctx }) => listMembers(ctx.db, ctx.workspace.workspaceId)),
 
+  /**
+   * Invites a person by email: they join only by accepting. The answer is the
+   * same whether or not the address has an account.
+   */
   addMember: workspaceAdminProcedure
     .input(z.object({ email: ZEmailSchema }))
-    .output(z.object({ userId: z.string(), added: z.boolean() }))
-    .mutation(({ ctx, input }) => addMemberByEmail(ctx.db, ctx.workspace.workspaceId, input.email)),
+    .output(ZInvitationSentSchema)
+    .mutation(async ({ ctx, input }) => {
+      await enforce(`invite:user:${ctx.user.id}`, env().RATE_LIMIT_INVITE, "invitations");
+      return inviteByEmail(
+        ctx.db,
+        { workspaceId: ctx.workspace.workspaceId, userId: ctx.user.id },
+        input.email,
+      );
+    }),
+
+  /** The workspace's open email invitations. */
+  listInvitations: workspaceAdminProcedure
+    .output(
+      z.array(
+        z.object({
+          id: z.string(),
+          email: z.string(),
+          invitedBy: z.object({ id: z.string(), name: z.string() }).nullable(),
+          createdAt: z.string(),
+          expiresAt: z.string(),
+        }),
+      ),
+    )
+    .query(({ ctx }) => listInvitations(ctx.db, ctx.workspace.workspaceId)),
+
+  revokeInvitation: workspaceAdminProcedure
+    .input(z.object({ invitationId: ZIdSchema("invitation") }))
+    .output(z.object({ id: z.string() }))
+    .mutation(({ ctx, input }) =>
+      revokeInvitation(ctx.db, ctx.workspace.workspaceId, input.invitationId),
+    ),
+
+  /** Open invitations addressed to my email. */
+  myInvitations: protectedProcedure
+    .output(
+      z.array(
+        z.object({
+          id: z.string(),
+          workspaceId: z.string(),
+          workspaceName: z.string(),
+          invitedBy: z.object({ id: z.string(), name: z.string() }).nullable(),
+          expiresAt: z.string(),
+        }),
+      ),
+    )
+    .query(({ ctx }) => listMyInvitations(ctx.db, ctx.user.id)),
+
+  acceptInvitation: protectedProcedure
+    .input(z.object({ invitationId: ZIdSchema("invitation") }))
+    .output(z.object({ workspaceId: z.string() }))
+    .mutation(({ ctx, input }) => acceptInvitation(ctx.db, ctx.user.id, input.invitationId)),
+
+  declineInvitation: protectedProcedure
+    .input(z.object({ invitationId: ZIdSchema("invitation") }))
+    .output(z.object({ id: z.string() }))
+    .mutation(({ ctx, input }) => declineInvitation(ctx.db, ctx.user.id, input.invitationId)),
 
   setRole: workspaceAdminProcedure
     .input(z.object({ userId: ZIdSchema("user"), role: ZWorkspaceRoleSchema }))
     .output(z.object({ userId: z.string(), role: ZRole }))
-    .mutation(({ ctx, input }) => setRole(ctx.db, ctx.workspace, input.userId, input.role)),
+    .mutation(({ ctx, input }) =>
+      setRole(ctx.db, { ...ctx.workspace, userId: ctx.user.id }, input.userId, input.role),
+    ),
 
   removeMember: workspaceAdminProcedure
     .input(z.object({ userId: ZIdSchema("user") }))

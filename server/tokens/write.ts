@@ -1,6 +1,6 @@
 /** Personal API tokens: minting and revoking. */
 import { randomBytes } from "node:crypto";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apiTokens } from "@/db/schema";
 import type { ChangeSet } from "@/server/changes";
@@ -36,4 +36,15 @@ export async function revokeToken(
   if (!row) throw new AppError("NOT_FOUND", "Token not found.");
   changes.add({ type: "tokenRevoked", tokenId: row.id });
   return row;
+}
+
+/** Revokes every active token of a person; how many. */
+export async function revokeAllTokens(db: Db, changes: ChangeSet, userId: string): Promise<number> {
+  const rows = await db
+    .update(apiTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  for (const row of rows) changes.add({ type: "tokenRevoked", tokenId: row.id });
+  return rows.length;
 }

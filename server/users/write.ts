@@ -1,8 +1,14 @@
-/** Accounts: creating them. */
+/** Accounts: creating them, and changing their credentials. */
+import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { users } from "@/db/schema";
-import { hashPassword } from "@/server/auth/password";
+import { accountAttemptSucceeded, countAccountAttempt } from "@/server/auth/limits";
+import { hashPassword, verifyPassword } from "@/server/auth/password";
+import { endSessions } from "@/server/auth/sessions";
+import type { ChangeSet } from "@/server/changes";
 import { AppError, uniqueViolation } from "@/server/errors";
+import { personalPasswordProblem } from "@/server/schemas";
+import { revokeAllTokens } from "@/server/tokens/write";
 import { normalizeEmail } from "./read";
 
 export async function signUp(
@@ -23,4 +29,69 @@ export async function signUp(
     }
     throw error;
   }
+}
+
+/**
+ * Changes a password after checking the current one (counted by the same
+ * per-account gate as sign-ins, so a stolen session cannot guess it quickly).
+ * Other sessions and API tokens stay valid unless asked: `signOutEverywhere`
+ * ends every other session, `revokeTokens` revokes every API token.
+ */
+export async function changePassword(
+  db: Db,
+  changes: ChangeSet,
+  who: { userId: string; sessionId?: string },
+  input: {
+    currentPassword: string;
+    newPassword: string;
+    signOutEverywhere: boolean;
+    revokeTokens: boolean;
+  },
+): Promise<{ endedSessions: number; revokedTokens: number }> {
+  const [user] = await db
+    .select({ email: users.email, name: users.name, passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.id, who.userId))
+    .limit(1);
+  if (!user) throw new AppError("UNAUTHORIZED", "Your account no longer exists; sign in again.");
+  const email = normalizeEmail(user.email);
+  const waiting = await countAccountAttempt(email);
+  if (waiting) {
+    throw new AppError(
+      "TOO_MANY_REQUESTS",
+      `Too many password attempts; try again in ${waiting.retryAfterSeconds} s.`,
+      waiting.retryAfterSeconds,
+    );
+  }
+  if (!user.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    throw new AppError("FORBIDDEN", "currentPassword: this is not your current password.");
+  }
+  await accountAttemptSucceeded(email);
+  const problem = personalPasswordProblem(input.newPassword, user);
+  if (problem) throw new AppError("BAD_REQUEST", `newPassword: ${problem}.`);
+  if (input.newPassword === input.currentPassword) {
+    throw new AppError("BAD_REQUEST", "newPassword: must differ from your current password.");
+  }
+  const passwordHash = await hashPassword(input.newPassword);
+  return db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash }).where(eq(users.id, who.userId));
+    const endedSessions = input.signOutEverywhere
+      ? await endSessions(tx, changes, who.userId, { except: who.sessionId })
+      : 0;
+    const revokedTokens = input.revokeTokens ? await revokeAllTokens(tx, changes, who.userId) : 0;
+    return { endedSessions, revokedTokens };
+  });
+}
+
+/** Ends every browser session of a person (this one too), and optionally every API token. */
+export async function signOutEverywhere(
+  db: Db,
+  changes: ChangeSet,
+  userId: string,
+  input: { revokeTokens: boolean },
+): Promise<{ endedSessions: number; revokedTokens: number }> {
+  return db.transaction(async (tx) => ({
+    endedSessions: await endSessions(tx, changes, userId),
+    revokedTokens: input.revokeTokens ? await revokeAllTokens(tx, changes, userId) : 0,
+  }));
 }

@@ -1,7 +1,15 @@
 /** Workspaces as a member sees them: the list, one workspace, its members and invite links. */
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { channels, users, workspaceInvites, workspaceMembers, workspaces } from "@/db/schema";
+import {
+  channels,
+  users,
+  workspaceInvitations,
+  workspaceInvites,
+  workspaceMembers,
+  workspaces,
+} from "@/db/schema";
 import { isoTime } from "@/lib/time";
 import type { WorkspaceAccess } from "@/server/access";
 import { AppError } from "@/server/errors";
@@ -23,7 +31,11 @@ export async function getWorkspace(db: Db, access: WorkspaceAccess) {
         .select({ id: channels.id })
         .from(channels)
         .where(
-          and(eq(channels.workspaceId, access.workspaceId), eq(channels.name, GENERAL_CHANNEL)),
+          and(
+            eq(channels.workspaceId, access.workspaceId),
+            eq(channels.name, GENERAL_CHANNEL),
+            eq(channels.isPrivate, false),
+          ),
         )})`,
     })
     .from(workspaces)
@@ -109,4 +121,58 @@ export async function listMembers(db: Db, workspaceId: string) {
     .where(eq(workspaceMembers.workspaceId, workspaceId))
     .orderBy(asc(users.name), asc(users.id));
   return rows.map((row) => ({ ...row, joinedAt: isoTime(row.joinedAt) }));
+}
+
+/** An email invitation that can still be accepted. */
+export const pendingInvitation = and(
+  isNull(workspaceInvitations.acceptedAt),
+  isNull(workspaceInvitations.declinedAt),
+  isNull(workspaceInvitations.revokedAt),
+  gt(workspaceInvitations.expiresAt, sql`now()`),
+) as SQL;
+
+/** A workspace's open email invitations, for its admins. */
+export async function listInvitations(db: Db, workspaceId: string) {
+  const rows = await db
+    .select({
+      id: workspaceInvitations.id,
+      email: workspaceInvitations.email,
+      invitedBy: { id: users.id, name: users.name },
+      createdAt: workspaceInvitations.createdAt,
+      expiresAt: workspaceInvitations.expiresAt,
+    })
+    .from(workspaceInvitations)
+    .leftJoin(users, eq(users.id, workspaceInvitations.invitedBy))
+    .where(and(eq(workspaceInvitations.workspaceId, workspaceId), pendingInvitation))
+    .orderBy(desc(workspaceInvitations.createdAt));
+  return rows.map((row) => ({
+    ...row,
+    invitedBy: row.invitedBy?.id ? { id: row.invitedBy.id, name: row.invitedBy.name } : null,
+    createdAt: isoTime(row.createdAt),
+    expiresAt: isoTime(row.expiresAt),
+  }));
+}
+
+/** The open invitations addressed to a person's email. */
+export async function listMyInvitations(db: Db, userId: string) {
+  const me = alias(users, "me");
+  const rows = await db
+    .select({
+      id: workspaceInvitations.id,
+      workspaceId: workspaces.id,
+      workspaceName: workspaces.name,
+      invitedBy: { id: users.id, name: users.name },
+      expiresAt: workspaceInvitations.expiresAt,
+    })
+    .from(workspaceInvitations)
+    .innerJoin(me, eq(me.email, workspaceInvitations.email))
+    .innerJoin(workspaces, eq(workspaces.id, workspaceInvitations.workspaceId))
+    .leftJoin(users, eq(users.id, workspaceInvitations.invitedBy))
+    .where(and(eq(me.id, userId), pendingInvitation))
+    .orderBy(desc(workspaceInvitations.createdAt));
+  return rows.map((row) => ({
+    ...row,
+    invitedBy: row.invitedBy?.id ? { id: row.invitedBy.id, name: row.invitedBy.name } : null,
+    expiresAt: isoTime(row.expiresAt),
+  }));
 }

@@ -7,6 +7,7 @@ import {
   channels,
   users,
   type WorkspaceRole,
+  workspaceInvitations,
   workspaceInvites,
   workspaceMembers,
   workspaces,
@@ -16,7 +17,8 @@ import type { WorkspaceAccess } from "@/server/access";
 import type { ChangeSet } from "@/server/changes";
 import { joinAtLatest } from "@/server/channels/write";
 import { AppError } from "@/server/errors";
-import { GENERAL_CHANNEL } from "./read";
+import { normalizeEmail } from "@/server/users/read";
+import { GENERAL_CHANNEL, pendingInvitation } from "./read";
 
 const INVITE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 function slugify(name: string): string {
@@ -73,7 +75,11 @@ async function addToWorkspace(
   if (added) {
     await joinAtLatest(
       db,
-      and(eq(channels.workspaceId, workspaceId), eq(channels.name, GENERAL_CHANNEL)) as SQL,
+      and(
+        eq(channels.workspaceId, workspaceId),
+        eq(channels.name, GENERAL_CHANNEL),
+        eq(channels.isPrivate, false),
+      ) as SQL,
       userId,
     );
   }
@@ -171,19 +177,110 @@ export async function joinWorkspace(
   });
 }
 
-export async function addMemberByEmail(db: Db, workspaceId: string, email: string) {
-  const [user] = await db
-    .select({ id: users.id })
-    .from(users)
-    .where(eq(sql`lower(${users.email})`, email.trim().toLowerCase()))
+const INVITATION_DAYS = 14;
+
+/**
+ * Invites a person by email to join. Nobody is added without accepting, and
+ * the answer is the same whether or not the address has an account (the
+ * invitation waits for whoever signs up with it). Inviting the same address
+ * again renews its invitation.
+ */
+export async function inviteByEmail(
+  db: Db,
+  actor: { workspaceId: string; userId: string },
+  email: string,
+) {
+  const [row] = await db
+    .insert(workspaceInvitations)
+    .values({
+      workspaceId: actor.workspaceId,
+      email: normalizeEmail(email),
+      invitedBy: actor.userId,
+      expiresAt: sql`now() + make_interval(days => ${INVITATION_DAYS})`,
+    })
+    .onConflictDoUpdate({
+      target: [workspaceInvitations.workspaceId, workspaceInvitations.email],
+      set: {
+        invitedBy: actor.userId,
+        createdAt: sql`now()`,
+        expiresAt: sql`now() + make_interval(days => ${INVITATION_DAYS})`,
+        acceptedAt: null,
+        declinedAt: null,
+        revokedAt: null,
+      },
+    })
+    .returning({
+      invitationId: workspaceInvitations.id,
+      email: workspaceInvitations.email,
+      expiresAt: workspaceInvitations.expiresAt,
+    });
+  const invitation = row as { invitationId: string; email: string; expiresAt: Date };
+  return { ...invitation, expiresAt: isoTime(invitation.expiresAt) };
+}
+
+export async function revokeInvitation(db: Db, workspaceId: string, invitationId: string) {
+  const [row] = await db
+    .update(workspaceInvitations)
+    .set({ revokedAt: sql`coalesce(${workspaceInvitations.revokedAt}, now())` })
+    .where(
+      and(
+        eq(workspaceInvitations.id, invitationId),
+        eq(workspaceInvitations.workspaceId, workspaceId),
+      ),
+    )
+    .returning({ id: workspaceInvitations.id });
+  if (!row) throw new AppError("NOT_FOUND", "Invitation not found.");
+  return row;
+}
+
+/** One of my pending invitations, locked; NOT_FOUND for anyone else's or a settled one. */
+async function myPendingInvitation(tx: Db, userId: string, invitationId: string) {
+  const [row] = await tx
+    .select({ id: workspaceInvitations.id, workspaceId: workspaceInvitations.workspaceId })
+    .from(workspaceInvitations)
+    .innerJoin(users, eq(users.email, workspaceInvitations.email))
+    .where(and(eq(workspaceInvitations.id, invitationId), eq(users.id, userId), pendingInvitation))
+    .for("update", { of: workspaceInvitations })
     .limit(1);
-  if (!user)
-    throw new AppError(
-      "NOT_FOUND",
-      "No account uses this email; send them an invite link instead.",
-    );
-  const added = await db.transaction((tx) => addToWorkspace(tx, workspaceId, user.id));
-  return { userId: user.id, added };
+  if (!row) throw new AppError("NOT_FOUND", "Invitation not found, or no longer open.");
+  return row;
+}
+
+export async function acceptInvitation(db: Db, userId: string, invitationId: string) {
+  return db.transaction(async (tx) => {
+    const invitation = await myPendingInvitation(tx, userId, invitationId);
+    await addToWorkspace(tx, invitation.workspaceId, userId);
+    await tx
+      .update(workspaceInvitations)
+      .set({ acceptedAt: sql`now()` })
+      .where(eq(workspaceInvitations.id, invitation.id));
+    return { workspaceId: invitation.workspaceId };
+  });
+}
+
+export async function declineInvitation(db: Db, userId: string, invitationId: string) {
+  return db.transaction(async (tx) => {
+    const invitation = await myPendingInvitation(tx, userId, invitationId);
+    await tx
+      .update(workspaceInvitations)
+      .set({ declinedAt: sql`now()` })
+      .where(eq(workspaceInvitations.id, invitation.id));
+    return { id: invitation.id };
+  });
+}
+
+/**
+ * Locks the workspace row for the rest of the transaction. Every change that
+ * could take away an owner (a role change, a removal, leaving) takes this
+ * lock before it counts owners, so two such changes never both see "another
+ * owner remains" and leave none.
+ */
+async function lockWorkspace(tx: Db, workspaceId: string) {
+  await tx
+    .select({ id: workspaces.id })
+    .from(workspaces)
+    .where(eq(workspaces.id, workspaceId))
+    .for("no key update");
 }
 
 async function ownerCount(db: Db, workspaceId: string) {
@@ -205,10 +302,20 @@ async function memberRole(db: Db, workspaceId: string, userId: string) {
 }
 
 /** Owners change any role; admins move people between member and admin. A workspace keeps an owner. */
-export async function setRole(db: Db, actor: WorkspaceAccess, userId: string, role: WorkspaceRole) {
+export async function setRole(
+  db: Db,
+  actor: WorkspaceAccess & { userId: string },
+  userId: string,
+  role: WorkspaceRole,
+) {
   return db.transaction(async (tx) => {
+    await lockWorkspace(tx, actor.workspaceId);
     const current = await memberRole(tx, actor.workspaceId, userId);
-    if (actor.role !== "owner" && (current === "owner" || role === "owner")) {
+    // Re-read under the lock: the actor may have been demoted a moment ago.
+    const actorRole = await memberRole(tx, actor.workspaceId, actor.userId);
+    if (actorRole !== "owner" && actorRole !== "admin")
+      throw new AppError("FORBIDDEN", "Only workspace owners and admins can do this.");
+    if (actorRole !== "owner" && (current === "owner" || role === "owner")) {
       throw new AppError("FORBIDDEN", "Only owners can make or unmake owners.");
     }
     if (current === "owner" && role !== "owner" && (await ownerCount(tx, actor.workspaceId)) <= 1) {
@@ -235,11 +342,13 @@ export async function removeMember(
   userId: string,
 ) {
   const removed = await db.transaction(async (tx) => {
+    await lockWorkspace(tx, actor.workspaceId);
     const current = await memberRole(tx, actor.workspaceId, userId);
     if (userId !== actor.userId) {
-      if (actor.role === "member")
+      const actorRole = await memberRole(tx, actor.workspaceId, actor.userId);
+      if (actorRole === "member")
         throw new AppError("FORBIDDEN", "Only workspace owners and admins can remove people.");
-      if (current === "owner" && actor.role !== "owner")
+      if (current === "owner" && actorRole !== "owner")
         throw new AppError("FORBIDDEN", "Only owners can remove an owner.");
     }
     if (current === "owner" && (await ownerCount(tx, actor.workspaceId)) <= 1) {

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+import { safeNextPath } from "@/lib/next-path";
 import { auth } from "@/server/auth/config";
 import { AuthForm } from "../auth-form";
 
@@ -11,7 +12,7 @@ export default async function SignInPage({
   searchParams: Promise<{ next?: string }>;
 }) {
   const { next } = await searchParams;
-  if ((await auth())?.user) redirect(next?.startsWith("/") && !next.startsWith("//") ? next : "/");
+  if ((await auth())?.user) redirect(safeNextPath(next));
   return (
     <>
       <h1 className="mb-4 text-xl font-semibold">Sign in to Sequent</h1>

@@ -414,9 +414,7 @@ function MemberTable({ initialMembers }: { initialMembers: Member[] }) {
           They lose access to all of {workspace.name}'s channels and conversations at once, and they
           are signed out of its live updates.
         </p>
-        <p className="text-muted">
-          They can come back only with a new invite link or if an admin adds them again.
-        </p>
+        <p className="text-muted">They can come back only with a new invite link or invitation.</p>
       </ConfirmDialog>
     </>
   );
@@ -430,16 +428,14 @@ function AddByEmail() {
   const [email, setEmail] = useState("");
   const add = useMutation(
     trpc.workspace.addMember.mutationOptions({
-      onSuccess: ({ added }, { email: address }) => {
+      onSuccess: ({ email: address }) => {
         toast(
-          added
-            ? `${address} was added to ${workspace.name}.`
-            : `${address} is already a member of ${workspace.name}.`,
+          `Invitation sent to ${address}: they join ${workspace.name} when they accept it.`,
           "info",
         );
         setEmail("");
         return queryClient.invalidateQueries(
-          trpc.workspace.members.queryFilter({ workspaceId: workspace.id }),
+          trpc.workspace.listInvitations.queryFilter({ workspaceId: workspace.id }),
         );
       },
     }),
@@ -460,7 +456,7 @@ function AddByEmail() {
       }}
     >
       <h3 id="add-member-heading" className="text-sm font-semibold">
-        Add by email
+        Invite by email
       </h3>
       <Field
         label="Email"
@@ -469,7 +465,7 @@ function AddByEmail() {
         autoComplete="off"
         value={email}
         onChange={(event) => setEmail(event.target.value)}
-        hint="Someone who already has a Sequent account. They join as a member."
+        hint="They see the invitation when signed in with this address, and join as a member if they accept."
         error={emailError}
         required
         maxLength={320}
@@ -481,7 +477,7 @@ function AddByEmail() {
       ) : null}
       <div>
         <Button type="submit" disabled={add.isPending || email.trim() === ""}>
-          {add.isPending ? "Adding…" : "Add member"}
+          {add.isPending ? "Inviting…" : "Send invitation"}
         </Button>
       </div>
     </form>
