@@ -82,7 +82,7 @@ describe("the scheme", () => {
 });
 
 describe("reading a body (finding 1)", () => {
-  function* chunks(count: number, size: number) {
+  async function* chunks(count: number, size: number) {
     for (let i = 0; i < count; i++) yield new Uint8Array(size);
   }
 
