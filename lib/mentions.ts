@@ -23,3 +23,13 @@ export function mentionedUserIds(body: string): string[] {
   }
   return [...ids];
 }
+
+/** `<!channel>` notifies every member; `<!here>` those online now. Typed as "@channel" / "@here". */
+export const BROADCAST = /<!(channel|here)>/g;
+
+export type Broadcast = "channel" | "here";
+
+/** Which broadcast mentions a body holds. */
+export function broadcastsIn(body: string): Set<Broadcast> {
+  return new Set([...body.matchAll(BROADCAST)].map((match) => match[1] as Broadcast));
+}

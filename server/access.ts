@@ -4,7 +4,7 @@
  * middleware in server/trpc.ts turns a null into NOT_FOUND and puts the rest
  * in the context. Long-lived streams call the same loaders to re-check.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import type { ChannelRole, WorkspaceRole } from "@/db/schema";
 import {
@@ -45,6 +45,8 @@ export interface ChannelAccess {
   name: string;
   isPrivate: boolean;
   archived: boolean;
+  /** Who may use @channel and @here in it. */
+  broadcast: "members" | "admins";
   workspaceRole: WorkspaceRole;
   /** Null when the user can see the channel (public) but has not joined it. */
   membership: { role: ChannelRole; lastReadSequence: number } | null;
@@ -63,6 +65,7 @@ export async function loadChannelAccess(
       name: channels.name,
       isPrivate: channels.isPrivate,
       archivedAt: channels.archivedAt,
+      broadcast: channels.broadcast,
       workspaceRole: workspaceMembers.role,
       channelRole: channelMembers.role,
       lastReadSequence: channelMembers.lastReadSequence,
@@ -90,6 +93,7 @@ export async function loadChannelAccess(
     name: row.name,
     isPrivate: row.isPrivate,
     archived: row.archivedAt !== null,
+    broadcast: row.broadcast,
     workspaceRole: row.workspaceRole,
     membership: row.channelRole
       ? { role: row.channelRole, lastReadSequence: row.lastReadSequence ?? 0 }
@@ -171,10 +175,26 @@ export interface MessageRef {
   authorId: string;
   sequence: number;
   deleted: boolean;
+  /** The thread's root, for a reply. */
+  parentId: string | null;
 }
 
 /** A message's place and author, without any access check (callers check its target). */
-export async function loadMessageRef(db: Db, messageId: string): Promise<MessageRef | null> {
+export function loadMessageRef(db: Db, messageId: string): Promise<MessageRef | null> {
+  return loadMessageRefWhere(db, eq(messages.id, messageId));
+}
+
+/** The message at a position of a target, without any access check. */
+export function loadMessageRefAt(
+  db: Db,
+  target: Target,
+  sequence: number,
+): Promise<MessageRef | null> {
+  const column = target.kind === "channel" ? messages.channelId : messages.conversationId;
+  return loadMessageRefWhere(db, and(eq(column, target.id), eq(messages.sequence, sequence)));
+}
+
+async function loadMessageRefWhere(db: Db, where: SQL | undefined): Promise<MessageRef | null> {
   const [row] = await db
     .select({
       id: messages.id,
@@ -183,9 +203,10 @@ export async function loadMessageRef(db: Db, messageId: string): Promise<Message
       authorId: messages.authorId,
       sequence: messages.sequence,
       deleted: sql<boolean>`${messages.deletedAt} IS NOT NULL`,
+      parentId: messages.parentId,
     })
     .from(messages)
-    .where(eq(messages.id, messageId))
+    .where(where)
     .limit(1);
   if (!row) return null;
   return {
@@ -194,5 +215,6 @@ export async function loadMessageRef(db: Db, messageId: string): Promise<Message
     authorId: row.authorId,
     sequence: row.sequence,
     deleted: row.deleted,
+    parentId: row.parentId,
   };
 }

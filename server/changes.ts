@@ -12,6 +12,10 @@ import type { MessageEvent, Typist } from "./realtime/events";
 export interface SidebarItems {
   channelIds?: string[];
   conversationIds?: string[];
+  /** The followed threads' unread counts. */
+  threads?: boolean;
+  /** The activity (mentions, replies, reactions) unread count. */
+  activity?: boolean;
 }
 
 export type Change =
@@ -26,7 +30,9 @@ export type Change =
   | { type: "tokenRevoked"; tokenId: string }
   /** These browser sessions of this person ended; their streams stop. */
   | { type: "sessionsEnded"; userId: string; sessionIds: string[] }
-  | { type: "typing"; target: Target; typist: Typist; typing: boolean };
+  | { type: "typing"; target: Target; typist: Typist; typing: boolean }
+  /** Someone's name or status changed; the workspaces they are in show it. */
+  | { type: "member"; userId: string; workspaceIds: string[] };
 
 export class ChangeSet implements Iterable<Change> {
   private readonly changes: Change[] = [];

@@ -157,6 +157,27 @@ export const ZWorkspaceRoleSchema = z.enum(
   expected('"owner", "admin" or "member"'),
 );
 
+/** How many items a page holds: 1..max, `fallback` when not given. */
+export const ZLimitSchema = (max: number, fallback: number) =>
+  z
+    .number(expected("a number"))
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+export const ZSearchQuerySchema = z
+  .string(expected("text"))
+  .max(500, "must be at most 500 characters")
+  .refine((value) => !CONTROL.test(value), "must not contain control characters");
+
+export const ZStatusSchema = ZLineSchema(0, 100);
+
+export const ZNotifyLevelSchema = z.enum(
+  ["all", "mentions", "none"],
+  expected('"all", "mentions" or "none"'),
+);
+
 // Outputs
 
 const iso = z.string();
@@ -190,6 +211,57 @@ export const ZMessageSchema = z.object({
 });
 export type TMessage = z.infer<typeof ZMessageSchema>;
 
+export const ZThreadSchema = z.object({
+  root: ZMessageSchema,
+  replies: z.array(ZMessageSchema),
+  hasMore: z.boolean(),
+  following: z.boolean(),
+  lastReadSequence: z.number(),
+  unreadCount: z.number(),
+});
+
+export const ZFollowedThreadSchema = z.object({
+  root: ZMessageSchema,
+  channelId: z.string().nullable(),
+  conversationId: z.string().nullable(),
+  channelName: z.string().nullable(),
+  replyCount: z.number(),
+  lastReplyAt: iso.nullable(),
+  lastReadSequence: z.number(),
+  unreadCount: z.number(),
+});
+
+export const ZSearchHitSchema = z.object({
+  message: ZMessageSchema,
+  highlights: z.array(z.object({ start: z.number(), end: z.number() })),
+  channelName: z.string().nullable(),
+});
+
+const ZPersonSchema = z.object({ id: z.string(), name: z.string() });
+
+export const ZActivityItemSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("mention"), at: iso, unread: z.boolean(), message: ZMessageSchema }),
+  z.object({ kind: z.literal("reply"), at: iso, unread: z.boolean(), message: ZMessageSchema }),
+  z.object({
+    kind: z.literal("reaction"),
+    at: iso,
+    unread: z.boolean(),
+    message: ZMessageSchema,
+    emoji: z.string(),
+    by: ZPersonSchema,
+  }),
+]);
+
+export const ZProfileSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  status: z.string(),
+  role: z.enum(["owner", "admin", "member"]),
+  joinedAt: iso,
+  online: z.boolean(),
+});
+
 export const ZChannelListItemSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -202,6 +274,8 @@ export const ZChannelListItemSchema = z.object({
   lastReadSequence: z.number().nullable(),
   unreadCount: z.number(),
   mentionCount: z.number(),
+  notify: ZNotifyLevelSchema.nullable(),
+  muted: z.boolean(),
 });
 export type TChannelListItem = z.infer<typeof ZChannelListItemSchema>;
 
@@ -213,6 +287,8 @@ export const ZConversationListItemSchema = z.object({
   unreadCount: z.number(),
   mentionCount: z.number(),
   lastMessageAt: iso.nullable(),
+  notify: ZNotifyLevelSchema,
+  muted: z.boolean(),
 });
 export type TConversationListItem = z.infer<typeof ZConversationListItemSchema>;
 

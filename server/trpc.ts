@@ -32,6 +32,7 @@ import {
   loadChannelAccess,
   loadConversationAccess,
   loadMessageRef,
+  loadMessageRefAt,
   loadTargetAccess,
   loadWorkspaceAccess,
   type MessageRef,
@@ -274,17 +275,65 @@ export const targetWriteProcedure = targetProcedure.use(({ ctx, next }) => {
   return next();
 });
 
+/** The message and its target's access, for a member of the target; NOT_FOUND otherwise. */
+async function requireMessage(db: Db, userId: string, message: MessageRef | null) {
+  if (!message) notFound("Message");
+  // A message in a place you cannot see is, to you, a message that does not exist.
+  const access = await loadTargetAccess(db, userId, message.target);
+  if (!access) notFound("Message");
+  return { message, target: access.kind === "channel" ? requireChannelMember(access) : access };
+}
+
 export const messageProcedure = protectedProcedure
   .input(z.object({ messageId: id("message") }))
+  .use(async ({ ctx, input, next }) =>
+    next({
+      ctx: await requireMessage(ctx.db, ctx.user.id, await loadMessageRef(ctx.db, input.messageId)),
+    }),
+  );
+
+/** `{ messageId }`, or a position: `{ channelId | conversationId, sequence }`. */
+export const messageAtProcedure = protectedProcedure
+  .input(
+    z
+      .object({
+        messageId: id("message").optional(),
+        channelId: id("channel").optional(),
+        conversationId: id("conversation").optional(),
+        sequence: z
+          .number({ error: "must be a number" })
+          .int("must be a whole number")
+          .min(1, "must be at least 1")
+          .max(2_147_483_647, "is too large")
+          .optional(),
+      })
+      .superRefine((value, ctx) => {
+        const place = value.channelId ?? value.conversationId;
+        if (value.messageId !== undefined) {
+          if (place !== undefined || value.sequence !== undefined)
+            ctx.addIssue({
+              code: "custom",
+              path: ["messageId"],
+              message: "give either messageId or a place (channelId or conversationId, and sequence)",
+            });
+          return;
+        }
+        if ((value.channelId === undefined) === (value.conversationId === undefined))
+          ctx.addIssue({
+            code: "custom",
+            // Named after what the caller seems to have meant: a place when a sequence came.
+            path: [value.sequence === undefined && place === undefined ? "messageId" : "channelId"],
+            message: "give messageId, or exactly one of channelId and conversationId with a sequence",
+          });
+        else if (value.sequence === undefined)
+          ctx.addIssue({ code: "custom", path: ["sequence"], message: "is required with a place" });
+      }),
+  )
   .use(async ({ ctx, input, next }) => {
-    const message: MessageRef | null = await loadMessageRef(ctx.db, input.messageId);
-    if (!message) notFound("Message");
-    // A message in a place you cannot see is, to you, a message that does not exist.
-    const access = await loadTargetAccess(ctx.db, ctx.user.id, message.target);
-    if (!access) notFound("Message");
-    return next({
-      ctx: { message, target: access.kind === "channel" ? requireChannelMember(access) : access },
-    });
+    const ref = input.messageId
+      ? await loadMessageRef(ctx.db, input.messageId)
+      : await loadMessageRefAt(ctx.db, targetOf(input), input.sequence as number);
+    return next({ ctx: await requireMessage(ctx.db, ctx.user.id, ref) });
   });
 
 export const messageWriteProcedure = messageProcedure.use(({ ctx, next }) => {

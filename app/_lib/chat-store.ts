@@ -35,6 +35,11 @@ export interface ChatState {
   closedReason: string | null;
   typing: Typist[];
   timeline: Timeline | null;
+  /** Followed threads with unread replies, and how many replies. */
+  threads: { unreadThreads: number; unreadReplies: number };
+  activityUnread: number;
+  /** Names and statuses changed since the page loaded, by user id. */
+  profiles: ReadonlyMap<string, { name: string; status: string }>;
 }
 
 const byName = (a: ChannelItem, b: ChannelItem) => a.name.localeCompare(b.name);
@@ -56,6 +61,9 @@ export class ChatStore {
       closedReason: null,
       typing: [],
       timeline: null,
+      threads: { unreadThreads: 0, unreadReplies: 0 },
+      activityUnread: 0,
+      profiles: new Map(),
     };
   }
 
@@ -147,8 +155,22 @@ export class ChatStore {
           channels: [...event.channels].sort(byName),
           conversations: [...event.conversations].sort(byActivity),
           online: new Set(event.online),
+          threads: event.threads,
+          activityUnread: event.activityUnread,
         });
         return;
+      case "sidebar.threads":
+        this.set({ threads: event.threads });
+        return;
+      case "sidebar.activity":
+        this.set({ activityUnread: event.activityUnread });
+        return;
+      case "member": {
+        const profiles = new Map(this.state.profiles);
+        profiles.set(event.member.id, { name: event.member.name, status: event.member.status });
+        this.set({ profiles });
+        return;
+      }
       case "sidebar.channel": {
         const others = this.state.channels.filter((c) => c.id !== event.channel.id);
         this.set({ channels: [...others, event.channel].sort(byName) });

@@ -19,7 +19,7 @@ ALTER TABLE "messages" ADD COLUMN "reply_count" integer DEFAULT 0 NOT NULL;--> s
 ALTER TABLE "messages" ADD COLUMN "last_reply_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "pinned_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "pinned_by" uuid;--> statement-breakpoint
-ALTER TABLE "messages" ADD COLUMN "search_vector" "tsvector" GENERATED ALWAYS AS (to_tsvector('english', "messages"."body")) STORED;--> statement-breakpoint
+ALTER TABLE "messages" ADD COLUMN "search_vector" "tsvector" GENERATED ALWAYS AS (to_tsvector('english', "messages"."body") || to_tsvector('simple', "messages"."body")) STORED;--> statement-breakpoint
 ALTER TABLE "reactions" ADD COLUMN "message_author_id" uuid;--> statement-breakpoint
 ALTER TABLE "users" ADD COLUMN "status" text DEFAULT '' NOT NULL;--> statement-breakpoint
 ALTER TABLE "workspace_members" ADD COLUMN "activity_read_at" timestamp with time zone DEFAULT now() NOT NULL;--> statement-breakpoint

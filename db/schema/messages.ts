@@ -62,8 +62,11 @@ export const messages = pgTable(
     editedAt: timestamp("edited_at", { withTimezone: true }),
     deletedAt: timestamp("deleted_at", { withTimezone: true }),
     deletedBy: uuid("deleted_by").references(() => users.id, { onDelete: "set null" }),
+    // Stemmed words (so "deploys" finds "deploy") and the words as written (so
+    // the word being typed matches as a prefix: "deploym" finds "deployment").
     searchVector: tsvector("search_vector").generatedAlwaysAs(
-      (): SQL => sql`to_tsvector(${sql.raw(`'${SEARCH_CONFIG}'`)}, ${messages.body})`,
+      (): SQL =>
+        sql`to_tsvector(${sql.raw(`'${SEARCH_CONFIG}'`)}, ${messages.body}) || to_tsvector('simple', ${messages.body})`,
     ),
   },
   (t) => [

@@ -6,6 +6,7 @@ import { isoTime } from "@/lib/time";
 import type { ChannelAccess } from "@/server/access";
 import { AppError } from "@/server/errors";
 import { mentionCount, unreadCount, whenBehind } from "@/server/messages/counts";
+import { type NotifyLevel, notifyLevelOf } from "@/server/notifications/read";
 
 export interface ChannelListItem {
   id: string;
@@ -19,6 +20,9 @@ export interface ChannelListItem {
   lastReadSequence: number | null;
   unreadCount: number;
   mentionCount: number;
+  /** For members: when they are told about it, and whether it is muted. */
+  notify: NotifyLevel | null;
+  muted: boolean;
 }
 
 /**
@@ -46,6 +50,8 @@ export async function listChannels(
       lastReadSequence: channelMembers.lastReadSequence,
       unreadCount: whenBehind(read, last, unreadCount("channel", id, read, userId)),
       mentionCount: whenBehind(read, last, mentionCount("channel", id, read, userId)),
+      notify: channelMembers.notify,
+      muted: channelMembers.muted,
     })
     .from(channels)
     .leftJoin(
@@ -64,6 +70,8 @@ export async function listChannels(
     ...row,
     archivedAt: isoTime(row.archivedAt),
     isMember: row.role !== null,
+    notify: row.role === null ? null : notifyLevelOf("channel", row.notify),
+    muted: row.muted ?? false,
   }));
 }
 

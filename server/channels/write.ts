@@ -7,6 +7,7 @@ import { isoTime } from "@/lib/time";
 import type { ChannelAccess } from "@/server/access";
 import type { ChangeSet } from "@/server/changes";
 import { AppError, uniqueViolation } from "@/server/errors";
+import { GENERAL_CHANNEL } from "@/server/workspaces/read";
 
 const nameTaken = (name: string) =>
   new AppError(
@@ -119,13 +120,27 @@ export async function addChannelMember(
   return { channelId: access.id, userId, added };
 }
 
+/** #general holds everyone in the workspace: nobody leaves it or is removed from it, and it is never archived. */
+function refuseForGeneral(access: ChannelAccess, what: string) {
+  if (access.name === GENERAL_CHANNEL)
+    throw new AppError(
+      "FORBIDDEN",
+      `#${GENERAL_CHANNEL} is where everyone in the workspace is; ${what}.`,
+    );
+}
+
 export async function removeChannelMember(
   db: Db,
   changes: ChangeSet,
-  channelId: string,
+  access: ChannelAccess,
   userId: string,
   reason: string,
 ) {
+  refuseForGeneral(
+    access,
+    "nobody can leave it or be removed from it (remove them from the workspace instead)",
+  );
+  const channelId = access.id;
   const removed = await db
     .delete(channelMembers)
     .where(and(eq(channelMembers.channelId, channelId), eq(channelMembers.userId, userId)))
@@ -142,15 +157,23 @@ export async function updateChannel(
   changes: ChangeSet,
   userId: string,
   access: ChannelAccess,
-  input: { name?: string; topic?: string },
+  input: { name?: string; topic?: string; broadcast?: "members" | "admins" },
 ) {
   if (access.archived)
     throw new AppError("FORBIDDEN", "This channel is archived and read-only; unarchive it first.");
-  const update: { name?: string; topic?: string } = {};
-  if (input.name !== undefined) update.name = input.name;
+  const update: { name?: string; topic?: string; broadcast?: "members" | "admins" } = {};
+  if (input.name !== undefined) {
+    if (access.name === GENERAL_CHANNEL && input.name !== GENERAL_CHANNEL)
+      throw new AppError(
+        "FORBIDDEN",
+        `#${GENERAL_CHANNEL} keeps its name: everyone looks for it there.`,
+      );
+    update.name = input.name;
+  }
   if (input.topic !== undefined) update.topic = input.topic;
+  if (input.broadcast !== undefined) update.broadcast = input.broadcast;
   if (Object.keys(update).length === 0)
-    throw new AppError("BAD_REQUEST", "name, topic: give at least one to change.");
+    throw new AppError("BAD_REQUEST", "name, topic, broadcast: give at least one to change.");
   try {
     const [row] = await db.transaction(async (tx) => {
       if (update.name !== undefined && update.name !== access.name)
@@ -176,6 +199,7 @@ export async function setArchived(
   access: ChannelAccess,
   archived: boolean,
 ) {
+  if (archived) refuseForGeneral(access, "it cannot be archived");
   const [row] = await db
     .update(channels)
     .set({ archivedAt: archived ? sql`coalesce(${channels.archivedAt}, now())` : null })

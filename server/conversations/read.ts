@@ -6,6 +6,7 @@ import { aliased } from "@/db/targets";
 import { isoTime } from "@/lib/time";
 import { AppError } from "@/server/errors";
 import { mentionCount, unreadCount, whenBehind } from "@/server/messages/counts";
+import { type NotifyLevel, notifyLevelOf } from "@/server/notifications/read";
 
 export interface ConversationListItem {
   id: string;
@@ -15,6 +16,8 @@ export interface ConversationListItem {
   unreadCount: number;
   mentionCount: number;
   lastMessageAt: string | null;
+  notify: NotifyLevel;
+  muted: boolean;
 }
 
 /** The user's conversations in a workspace, most recently active first. */
@@ -43,6 +46,8 @@ export async function listConversations(
       unreadCount: whenBehind(read, last, unreadCount("conversation", id, read, userId)),
       mentionCount: whenBehind(read, last, mentionCount("conversation", id, read, userId)),
       lastMessageAt,
+      notify: conversationMembers.notify,
+      muted: conversationMembers.muted,
     })
     .from(conversations)
     .innerJoin(
@@ -59,7 +64,11 @@ export async function listConversations(
       ),
     )
     .orderBy(sql`${lastMessageAt} DESC NULLS LAST`, desc(conversations.createdAt));
-  return rows.map((row) => ({ ...row, lastMessageAt: isoTime(row.lastMessageAt) }));
+  return rows.map((row) => ({
+    ...row,
+    lastMessageAt: isoTime(row.lastMessageAt),
+    notify: notifyLevelOf("conversation", row.notify),
+  }));
 }
 
 /** One conversation of the user's, with its position now (for resuming a stream from this read). */

@@ -1,5 +1,18 @@
 /** Reading messages in the shape clients see (author name, reaction summaries). */
-import { and, asc, desc, eq, gt, inArray, lt, or, type SQL } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gt,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  max,
+  or,
+  type SQL,
+} from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { messages, reactions, users } from "@/db/schema";
 import { storageOf } from "@/db/targets";
@@ -18,6 +31,11 @@ const messageColumns = {
   body: messages.body,
   clientMessageId: messages.clientMessageId,
   parentId: messages.parentId,
+  alsoInChannel: messages.alsoInChannel,
+  replyCount: messages.replyCount,
+  lastReplyAt: messages.lastReplyAt,
+  pinnedAt: messages.pinnedAt,
+  pinnedBy: messages.pinnedBy,
   createdAt: messages.createdAt,
   editedAt: messages.editedAt,
   deletedAt: messages.deletedAt,
@@ -49,26 +67,67 @@ export async function reactionSummaries(
   return summaries;
 }
 
-/** Messages matching `where`, ascending by sequence unless `descending`, with reactions. */
+const REPLY_USERS = 5;
+
+/** Who replied in each thread (not counting deleted replies), latest first, at most 5 each. */
+async function replyUsers(
+  db: Db,
+  rootIds: string[],
+): Promise<Map<string, { id: string; name: string }[]>> {
+  const byRoot = new Map<string, { id: string; name: string }[]>();
+  if (rootIds.length === 0) return byRoot;
+  const rows = await db
+    .select({
+      rootId: messages.parentId,
+      id: users.id,
+      name: users.name,
+      last: max(messages.sequence),
+    })
+    .from(messages)
+    .innerJoin(users, eq(users.id, messages.authorId))
+    .where(and(inArray(messages.parentId, rootIds), isNull(messages.deletedAt)))
+    .groupBy(messages.parentId, users.id, users.name)
+    .orderBy(desc(max(messages.sequence)));
+  for (const row of rows) {
+    const list = byRoot.get(row.rootId as string) ?? [];
+    if (list.length < REPLY_USERS) list.push({ id: row.id, name: row.name });
+    byRoot.set(row.rootId as string, list);
+  }
+  return byRoot;
+}
+
+/**
+ * Messages matching `where`, with reactions and thread summaries: ascending
+ * by sequence; `descending` takes the newest `limit` and still returns them
+ * ascending; `order` keeps an order of its own (pins by when they were pinned).
+ */
 export async function readMessages(
   db: Db,
   where: SQL | undefined,
-  options: { limit?: number; descending?: boolean } = {},
+  options: { limit?: number; descending?: boolean; order?: SQL[] } = {},
 ): Promise<MessageView[]> {
   let query = db
     .select(messageColumns)
     .from(messages)
     .innerJoin(users, eq(users.id, messages.authorId))
     .where(where)
-    .orderBy(options.descending ? desc(messages.sequence) : asc(messages.sequence))
+    .orderBy(
+      ...(options.order ?? [options.descending ? desc(messages.sequence) : asc(messages.sequence)]),
+    )
     .$dynamic();
   if (options.limit !== undefined) query = query.limit(options.limit);
   const rows = await query;
-  if (options.descending) rows.reverse();
-  const summaries = await reactionSummaries(
-    db,
-    rows.map((row) => row.id),
-  );
+  if (options.descending && !options.order) rows.reverse();
+  const [summaries, repliers] = await Promise.all([
+    reactionSummaries(
+      db,
+      rows.map((row) => row.id),
+    ),
+    replyUsers(
+      db,
+      rows.filter((row) => row.replyCount > 0).map((row) => row.id),
+    ),
+  ]);
   return rows.map((row) => ({
     id: row.id,
     channelId: row.channelId,
@@ -79,6 +138,12 @@ export async function readMessages(
     body: row.body,
     clientMessageId: row.clientMessageId,
     parentId: row.parentId,
+    alsoInChannel: row.alsoInChannel,
+    replyCount: row.replyCount,
+    lastReplyAt: isoTime(row.lastReplyAt),
+    replyUsers: repliers.get(row.id) ?? [],
+    pinnedAt: isoTime(row.pinnedAt),
+    pinnedBy: row.pinnedBy,
     createdAt: isoTime(row.createdAt),
     editedAt: isoTime(row.editedAt),
     deletedAt: isoTime(row.deletedAt),
@@ -99,6 +164,15 @@ export function readMessagesByClientId(
         and(eq(messages.authorId, key.authorId), eq(messages.clientMessageId, key.clientMessageId)),
       ),
     ),
+  );
+}
+
+/** A target's pinned messages, most recently pinned first. */
+export function listPins(db: Db, target: Target) {
+  return readMessages(
+    db,
+    and(eq(storageOf(target).messageTarget, target.id), isNotNull(messages.pinnedAt)),
+    { limit: 100, order: [desc(messages.pinnedAt), desc(messages.sequence)] },
   );
 }
 

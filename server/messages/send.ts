@@ -19,24 +19,29 @@ import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { parseRows, zInt, zTime } from "@/db/rows";
-import { channels, mentions, messageEvents, messages, users } from "@/db/schema";
+import { channels, mentions, messageEvents, messages, threadFollows, users } from "@/db/schema";
 import { col, storageOf } from "@/db/targets";
 import { mentionedUserIds } from "@/lib/mentions";
 import { type Target, type TargetKind, targetColumns, targetKey } from "@/lib/target";
 import { AppError, uniqueViolation } from "@/server/errors";
 import { readMessagesByClientId } from "./read";
-import type { MessageView } from "./types";
+import type { MessageView, ThreadSummary } from "./types";
 
 export interface SendInput {
   authorId: string;
   target: Target;
   body: string;
   clientMessageId: string;
+  /** The thread's root, for a reply (a root, never a reply: postMessage resolves that). */
   parentId?: string | null;
+  /** A reply that is also shown in the channel's timeline. */
+  alsoInChannel?: boolean;
+  /** People mentioned besides the body's `<@id>`s: those an @channel or @here reached. */
+  alsoMentioned?: string[];
 }
 
 export type SendResult =
-  | { ok: true; message: MessageView; created: boolean }
+  | { ok: true; message: MessageView; created: boolean; thread?: ThreadSummary | null }
   | { ok: false; error: AppError };
 
 /** One bound parameter holding a whole array (drizzle's `sql` would spread a JS array into a list). */
@@ -57,6 +62,7 @@ interface Placed extends SendInput {
   id: string;
   authorName: string;
   createdAt: string;
+  thread: { replyCount: number; lastReplyAt: string | null } | null;
 }
 
 const ZStoredRow = z.object({
@@ -67,6 +73,9 @@ const ZStoredRow = z.object({
   author_name: z.string(),
   client_message_id: z.string(),
   created_at: zTime,
+  /** The root's thread after this batch, for replies. */
+  root_reply_count: zInt.nullable(),
+  root_last_reply_at: zTime.nullable(),
 });
 
 /** SQLSTATEs after which the same statement may simply be tried again. */
@@ -85,9 +94,43 @@ export function sendStatement(sends: SendInput[]): SQL {
     return next;
   });
   const mentionRows = sends.flatMap((send, index) =>
-    mentionedUserIds(send.body).map((userId) => ({ index, userId })),
+    [...new Set([...mentionedUserIds(send.body), ...(send.alsoMentioned ?? [])])].map((userId) => ({
+      index,
+      userId,
+    })),
   );
   const ids = sends.map((send) => targetColumns(send.target));
+  // Thread bookkeeping is part of the statement only for batches with replies,
+  // so the common send stays the short statement the benchmark measures.
+  const replies = sends.some((send) => send.parentId);
+  /**
+   * For replies: the roots' reply counts, and who follows each thread — the
+   * root's author, each replier (read up to their reply) and each person
+   * mentioned in a reply. Someone who unfollowed stays unfollowed unless
+   * they reply.
+   */
+  const threadParts = () => sql`,
+    roots AS (
+      UPDATE ${messages} AS r SET ${col(messages.replyCount)} = r.${col(messages.replyCount)} + c.n,
+                                  ${col(messages.lastReplyAt)} = c.last_at
+        FROM (SELECT parent_id, count(*)::int AS n, max(created_at) AS last_at FROM m
+               WHERE parent_id IS NOT NULL GROUP BY parent_id) AS c
+       WHERE r.${col(messages.id)} = c.parent_id
+   RETURNING r.${col(messages.id)} AS id, r.${col(messages.authorId)} AS author_id,
+             r.${col(messages.replyCount)} AS reply_count, r.${col(messages.lastReplyAt)} AS last_reply_at
+    ),
+    follows AS (
+      INSERT INTO ${threadFollows} (${col(threadFollows.rootId)}, ${col(threadFollows.userId)}, ${col(threadFollows.lastReadSequence)})
+      SELECT root_id, user_id, max(read) FROM (
+          SELECT parent_id AS root_id, author_id AS user_id, sequence AS read FROM m WHERE parent_id IS NOT NULL
+          UNION ALL SELECT id, author_id, 0 FROM roots
+          UNION ALL SELECT parent_id, user_id, 0 FROM mentioned WHERE parent_id IS NOT NULL
+        ) AS f GROUP BY root_id, user_id
+      ON CONFLICT (${col(threadFollows.rootId)}, ${col(threadFollows.userId)}) DO UPDATE
+         SET ${col(threadFollows.following)} = ${threadFollows}.${col(threadFollows.following)} OR EXCLUDED.${col(threadFollows.lastReadSequence)} > 0,
+             ${col(threadFollows.lastReadSequence)} = GREATEST(${threadFollows}.${col(threadFollows.lastReadSequence)}, EXCLUDED.${col(threadFollows.lastReadSequence)}),
+             ${col(threadFollows.updatedAt)} = now()
+    )`;
   /** Locks one kind's targets in id order and moves their counters on by their number of new messages. */
   const bump = (kind: TargetKind, counts: string) => {
     const stored = storageOf(kind);
@@ -106,14 +149,15 @@ export function sendStatement(sends: SendInput[]): SQL {
        WHERE t.${id} = locked.${id} AND v.id = t.${id}
    RETURNING t.${id} AS id, t.${sequence} - v.n AS sequence_base, t.${revision} - v.n AS revision_base`;
   };
-  /** An author has read everything up to their own newest message. */
+  /** An author has read their channel up to their own newest message in its timeline. */
   const authorsRead = (kind: TargetKind) => {
     const stored = storageOf(kind);
     const [target, read] = [col(stored.memberTarget), col(stored.lastReadSequence)];
     return sql`
       UPDATE ${stored.members} AS cm SET ${read} = GREATEST(cm.${read}, r.sequence)
         FROM (SELECT ${target}, author_id, max(sequence) AS sequence FROM m
-               WHERE ${target} IS NOT NULL GROUP BY ${target}, author_id) AS r
+               WHERE ${target} IS NOT NULL AND (parent_id IS NULL OR also_in_channel)
+               GROUP BY ${target}, author_id) AS r
        WHERE cm.${target} = r.${target} AND cm.${col(stored.memberUser)} = r.author_id`;
   };
 
@@ -123,8 +167,8 @@ export function sendStatement(sends: SendInput[]): SQL {
         ${array(ids.map((i) => i.channelId))}::uuid[], ${array(ids.map((i) => i.conversationId))}::uuid[],
         ${array(sends.map((s) => s.authorId))}::uuid[], ${array(sends.map((s) => s.body))}::text[],
         ${array(sends.map((s) => s.clientMessageId))}::uuid[], ${array(sends.map((s) => s.parentId ?? null))}::uuid[],
-        ${array(rank)}::int[]
-      ) WITH ORDINALITY AS i(channel_id, conversation_id, author_id, body, client_message_id, parent_id, rank, ord)
+        ${array(rank)}::int[]${replies ? sql`, ${array(sends.map((s) => Boolean(s.parentId && s.alsoInChannel)))}::boolean[]` : sql``}
+      ) WITH ORDINALITY AS i(channel_id, conversation_id, author_id, body, client_message_id, parent_id, rank${replies ? sql`, also_in_channel` : sql``}, ord)
     ),
     channel_counts AS (
       SELECT channel_id AS id, count(*)::int AS n FROM input WHERE channel_id IS NOT NULL GROUP BY channel_id
@@ -144,31 +188,37 @@ export function sendStatement(sends: SendInput[]): SQL {
     ),
     m AS (
       INSERT INTO ${messages} (${col(messages.channelId)}, ${col(messages.conversationId)}, ${col(messages.sequence)}, ${col(messages.revision)},
-                               ${col(messages.authorId)}, ${col(messages.body)}, ${col(messages.clientMessageId)}, ${col(messages.parentId)})
-      SELECT channel_id, conversation_id, sequence, revision, author_id, body, client_message_id, parent_id
+                               ${col(messages.authorId)}, ${col(messages.body)}, ${col(messages.clientMessageId)}, ${col(messages.parentId)}${replies ? sql`, ${col(messages.alsoInChannel)}` : sql``})
+      SELECT channel_id, conversation_id, sequence, revision, author_id, body, client_message_id, parent_id${replies ? sql`, also_in_channel` : sql``}
         FROM placed ORDER BY ord
       RETURNING ${col(messages.id)} AS id, ${col(messages.channelId)} AS channel_id, ${col(messages.conversationId)} AS conversation_id,
                 ${col(messages.sequence)} AS sequence, ${col(messages.revision)} AS revision, ${col(messages.authorId)} AS author_id,
-                ${col(messages.clientMessageId)} AS client_message_id, ${col(messages.createdAt)} AS created_at
+                ${col(messages.clientMessageId)} AS client_message_id, ${col(messages.createdAt)} AS created_at,
+                ${col(messages.parentId)} AS parent_id, ${col(messages.alsoInChannel)} AS also_in_channel
     ),
     ev AS (
       INSERT INTO ${messageEvents} (${col(messageEvents.channelId)}, ${col(messageEvents.conversationId)}, ${col(messageEvents.revision)},
                                    ${col(messageEvents.kind)}, ${col(messageEvents.messageId)}, ${col(messageEvents.actorId)}, ${col(messageEvents.createdAt)})
       SELECT channel_id, conversation_id, revision, 'message.created', id, author_id, created_at FROM m
     ),
-    mn AS (
-      INSERT INTO ${mentions} (${col(mentions.messageId)}, ${col(mentions.userId)}, ${col(mentions.channelId)}, ${col(mentions.conversationId)}, ${col(mentions.sequence)})
-      SELECT m.id, mention.user_id, m.channel_id, m.conversation_id, m.sequence
+    mentioned AS (
+      SELECT m.id, mention.user_id, m.channel_id, m.conversation_id, m.sequence, m.parent_id
         FROM unnest(${array(mentionRows.map((r) => r.index + 1))}::int[], ${array(mentionRows.map((r) => r.userId))}::uuid[])
              AS mention(ord, user_id)
         JOIN input ON input.ord = mention.ord
         JOIN m ON m.author_id = input.author_id AND m.client_message_id = input.client_message_id
         JOIN ${users} ON ${users.id} = mention.user_id
     ),
+    mn AS (
+      INSERT INTO ${mentions} (${col(mentions.messageId)}, ${col(mentions.userId)}, ${col(mentions.channelId)}, ${col(mentions.conversationId)}, ${col(mentions.sequence)})
+      SELECT id, user_id, channel_id, conversation_id, sequence FROM mentioned
+    ),
     read_channel AS (${authorsRead("channel")}),
-    read_conversation AS (${authorsRead("conversation")})
-    SELECT m.id, m.sequence, m.revision, m.author_id, ${users.name} AS author_name, m.client_message_id, m.created_at
-      FROM m JOIN ${users} ON ${users.id} = m.author_id`;
+    read_conversation AS (${authorsRead("conversation")})${replies ? threadParts() : sql``}
+    SELECT m.id, m.sequence, m.revision, m.author_id, ${users.name} AS author_name, m.client_message_id, m.created_at,
+           ${replies ? sql`roots.reply_count AS root_reply_count, roots.last_reply_at AS root_last_reply_at` : sql`NULL::int AS root_reply_count, NULL::timestamptz AS root_last_reply_at`}
+      FROM m JOIN ${users} ON ${users.id} = m.author_id
+      ${replies ? sql`LEFT JOIN roots ON roots.id = m.parent_id` : sql``}`;
 }
 
 /**
@@ -198,6 +248,10 @@ async function storeBatch(
         revision: row.revision,
         authorName: row.author_name,
         createdAt: row.created_at,
+        thread:
+          row.root_reply_count === null
+            ? null
+            : { replyCount: row.root_reply_count, lastReplyAt: row.root_last_reply_at },
       });
     } else {
       rejected.set(
@@ -264,6 +318,7 @@ export async function sendMessages(db: Db, inputs: SendInput[]): Promise<SendRes
         results[index] = {
           ok: true,
           created: true,
+          thread: p.thread && p.parentId ? { rootId: p.parentId, ...p.thread } : null,
           message: {
             id: p.id,
             ...targetColumns(p.target),
@@ -273,6 +328,12 @@ export async function sendMessages(db: Db, inputs: SendInput[]): Promise<SendRes
             body: p.body,
             clientMessageId: p.clientMessageId.toLowerCase(),
             parentId: p.parentId ?? null,
+            alsoInChannel: Boolean(p.parentId && p.alsoInChannel),
+            replyCount: 0,
+            lastReplyAt: null,
+            replyUsers: [],
+            pinnedAt: null,
+            pinnedBy: null,
             createdAt: p.createdAt,
             editedAt: null,
             deletedAt: null,

@@ -17,9 +17,25 @@ export interface MessageView {
   /** Empty for deleted messages (tombstones). */
   body: string;
   clientMessageId: string;
+  /** The thread's root, for a reply. */
   parentId: string | null;
+  /** A reply that is also shown in the channel's timeline. */
+  alsoInChannel: boolean;
+  /** For a root: its replies that are not deleted, the last one's time, and who replied (latest first, at most 5). */
+  replyCount: number;
+  lastReplyAt: string | null;
+  replyUsers: { id: string; name: string }[];
+  pinnedAt: string | null;
+  pinnedBy: string | null;
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
   reactions: ReactionSummary[];
+}
+
+/** A thread's root as a change to one of its replies left it. */
+export interface ThreadSummary {
+  rootId: string;
+  replyCount: number;
+  lastReplyAt: string | null;
 }

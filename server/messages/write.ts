@@ -6,26 +6,40 @@
  * streams can replay exactly what happened after any position; each write
  * records what it changed in the ChangeSet it is given, for the publish step.
  */
-import { and, countDistinct, eq, sql } from "drizzle-orm";
+import { and, countDistinct, eq, lt, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { parseRows, zInt } from "@/db/rows";
-import { channels, mentions, messageEvents, messages, reactions, users } from "@/db/schema";
+import {
+  channelMembers,
+  channels,
+  conversationMembers,
+  conversations,
+  mentions,
+  messageEvents,
+  messages,
+  reactions,
+  threadFollows,
+  users,
+  workspaceMembers,
+} from "@/db/schema";
 import { col, storageOf } from "@/db/targets";
 import { env } from "@/lib/env";
-import { mentionedUserIds } from "@/lib/mentions";
-import { type Target, targetColumns } from "@/lib/target";
-import type { MessageRef, TargetAccess } from "@/server/access";
-import { loadMessageRef } from "@/server/access";
+import { broadcastsIn, mentionedUserIds } from "@/lib/mentions";
+import { sameTarget, type Target, targetColumns } from "@/lib/target";
+import { isoTime } from "@/lib/time";
+import { canModerate, loadMessageRef, type MessageRef, type TargetAccess } from "@/server/access";
 import { type ChangeSet, itemsOf } from "@/server/changes";
 import { AppError } from "@/server/errors";
 import { enforce } from "@/server/ratelimit";
 import type { MessageEvent, MessageEventType, Typist } from "@/server/realtime/events";
+import { presence } from "@/server/realtime/presence";
+import { mentionCount, unreadCount } from "./counts";
 import { readMessages } from "./read";
 import { sendQueue } from "./send-queue";
-import type { MessageView } from "./types";
+import type { MessageView, ThreadSummary } from "./types";
 
-export function createdEvent(message: MessageView): MessageEvent {
+export function createdEvent(message: MessageView, thread: ThreadSummary | null): MessageEvent {
   return {
     type: "message.created",
     position: message.revision,
@@ -35,7 +49,50 @@ export function createdEvent(message: MessageView): MessageEvent {
     reaction: null,
     actorId: message.author.id,
     at: message.createdAt,
+    thread,
   };
+}
+
+/** At most this many people are reached by one @channel or @here. */
+const MAX_BROADCAST = 10_000;
+
+/**
+ * Who an @channel (every member) or @here (members online now) in `body`
+ * reaches besides its author; refused where the channel keeps them for admins.
+ */
+async function broadcastRecipients(
+  db: Db,
+  authorId: string,
+  target: TargetAccess,
+  body: string,
+): Promise<string[]> {
+  const broadcasts = broadcastsIn(body);
+  if (broadcasts.size === 0) return [];
+  if (target.kind === "channel" && target.broadcast === "admins" && !canModerate(target)) {
+    throw new AppError(
+      "FORBIDDEN",
+      `Only admins of #${target.name} can notify everyone with @channel or @here; remove it to send.`,
+    );
+  }
+  const stored = storageOf(target);
+  const members = await db
+    .select({ userId: stored.memberUser })
+    .from(stored.members)
+    .where(and(eq(stored.memberTarget, target.id), ne(stored.memberUser, authorId)))
+    .limit(MAX_BROADCAST);
+  const ids = members.map((member) => member.userId);
+  if (broadcasts.has("channel")) return ids;
+  const online = new Set(await presence().online(target.workspaceId));
+  return ids.filter((id) => online.has(id));
+}
+
+/** The root a reply goes under: the parent itself, or the parent's root when the parent is a reply. */
+async function threadRoot(db: Db, target: Target, parentId: string): Promise<string> {
+  const parent = await loadMessageRef(db, parentId);
+  if (!parent || !sameTarget(parent.target, target)) {
+    throw new AppError("NOT_FOUND", "parentId: no such message in this channel or conversation.");
+  }
+  return parent.parentId ?? parent.id;
 }
 
 /** Stores a message at its target's next sequence; the same clientMessageId returns the stored one. */
@@ -44,26 +101,31 @@ export async function postMessage(
   changes: ChangeSet,
   author: Typist,
   target: TargetAccess,
-  input: { body: string; clientMessageId: string; parentId?: string | null },
+  input: {
+    body: string;
+    clientMessageId: string;
+    parentId?: string | null;
+    alsoInChannel?: boolean;
+  },
 ): Promise<MessageView> {
   await enforce(`send:${author.userId}`, env().RATE_LIMIT_SEND, "messages");
-  const place: Target = { kind: target.kind, id: target.id };
-  if (input.parentId) {
-    const parent = await loadMessageRef(db, input.parentId);
-    if (!parent || parent.target.kind !== place.kind || parent.target.id !== place.id) {
-      throw new AppError("NOT_FOUND", "parentId: no such message in this channel or conversation.");
-    }
-  }
+  const place: Target =
+    target.kind === "channel"
+      ? { kind: "channel", id: target.id }
+      : { kind: "conversation", id: target.id };
+  const parentId = input.parentId ? await threadRoot(db, place, input.parentId) : null;
   const result = await sendQueue(db).send({
     authorId: author.userId,
     target: place,
     body: input.body,
     clientMessageId: input.clientMessageId,
-    parentId: input.parentId ?? null,
+    parentId,
+    alsoInChannel: Boolean(parentId && input.alsoInChannel),
+    alsoMentioned: await broadcastRecipients(db, author.userId, target, input.body),
   });
   if (!result.ok) throw result.error;
   if (result.created) {
-    changes.message(createdEvent(result.message));
+    changes.message(createdEvent(result.message, result.thread ?? null));
     changes.add({ type: "typing", target: place, typist: author, typing: false });
   }
   return result.message;
@@ -105,7 +167,7 @@ async function recordChange(
 
 async function lockMessage(tx: Db, messageId: string) {
   const [row] = await tx
-    .select({ body: messages.body, deletedAt: messages.deletedAt })
+    .select({ body: messages.body, deletedAt: messages.deletedAt, pinnedAt: messages.pinnedAt })
     .from(messages)
     .where(eq(messages.id, messageId))
     .for("update");
@@ -137,7 +199,31 @@ async function changed(
     reaction,
     actorId,
     at: new Date().toISOString(),
+    thread: message.parentId ? await threadSummary(tx, message.parentId) : null,
   };
+}
+
+/** A thread's root as it stands (its reply count and last reply time). */
+export async function threadSummary(db: Db, rootId: string): Promise<ThreadSummary | null> {
+  const [root] = await db
+    .select({ replyCount: messages.replyCount, lastReplyAt: messages.lastReplyAt })
+    .from(messages)
+    .where(eq(messages.id, rootId));
+  return root
+    ? { rootId, replyCount: root.replyCount, lastReplyAt: isoTime(root.lastReplyAt) }
+    : null;
+}
+
+/** A reply went: its root counts the replies that are left, and when the last of them came. */
+async function replyRemoved(tx: Db, rootId: string) {
+  await tx
+    .update(messages)
+    .set({
+      replyCount: sql`${messages.replyCount} - 1`,
+      lastReplyAt: sql`(SELECT max(r.${col(messages.createdAt)}) FROM ${messages} AS r
+                         WHERE r.${col(messages.parentId)} = ${rootId} AND r.${col(messages.deletedAt)} IS NULL)`,
+    })
+    .where(eq(messages.id, rootId));
 }
 
 async function replaceMentions(tx: Db, message: MessageRef, body: string | null) {
@@ -198,11 +284,36 @@ export async function deleteMessage(
     if (current.deletedAt) return null;
     await tx
       .update(messages)
-      .set({ body: "", deletedAt: new Date(), deletedBy: actorId })
+      .set({ body: "", deletedAt: new Date(), deletedBy: actorId, pinnedAt: null, pinnedBy: null })
       .where(eq(messages.id, message.id));
     await tx.delete(reactions).where(eq(reactions.messageId, message.id));
     await replaceMentions(tx, message, null);
+    if (message.parentId) await replyRemoved(tx, message.parentId);
     return changed(tx, message, "message.deleted", actorId);
+  });
+  return settle(db, changes, message.id, event);
+}
+
+/** Pins or unpins a message for everyone in its channel or conversation; records nothing when it is already so. */
+export async function setPinned(
+  db: Db,
+  changes: ChangeSet,
+  actorId: string,
+  message: MessageRef,
+  pinned: boolean,
+): Promise<MessageView> {
+  const event = await db.transaction(async (tx) => {
+    const current = await lockMessage(tx, message.id);
+    if (current.deletedAt)
+      throw new AppError("CONFLICT", "This message was deleted; it cannot be pinned.");
+    if ((current.pinnedAt !== null) === pinned) return null;
+    await tx
+      .update(messages)
+      .set(
+        pinned ? { pinnedAt: sql`now()`, pinnedBy: actorId } : { pinnedAt: null, pinnedBy: null },
+      )
+      .where(eq(messages.id, message.id));
+    return changed(tx, message, "message.updated", actorId);
   });
   return settle(db, changes, message.id, event);
 }
@@ -231,7 +342,7 @@ export async function setReaction(
     const touched = present
       ? await tx
           .insert(reactions)
-          .values({ messageId: message.id, userId, emoji })
+          .values({ messageId: message.id, userId, emoji, messageAuthorId: message.authorId })
           .onConflictDoNothing()
           .returning({ emoji: reactions.emoji })
       : await tx.delete(reactions).where(mine).returning({ emoji: reactions.emoji });
@@ -254,33 +365,32 @@ export async function setReaction(
 }
 
 /**
- * Moves the user's read position forward to `sequence` (capped at the latest
- * message); never backwards. Returns the position and what is left unread.
+ * Sets the user's read position in a target, capped at its latest message,
+ * and returns it with what is left unread. `forward` never moves it back.
  */
-export async function markRead(
+async function setReadPosition(
   db: Db,
   changes: ChangeSet,
   userId: string,
   target: Target,
   sequence: number,
+  mode: "forward" | "exact",
 ) {
   const stored = storageOf(target);
+  const read = col(stored.lastReadSequence);
+  const wanted = sql`LEAST(${sequence}::int, t.last_sequence)`;
   const result = await db.execute(sql`
     WITH t AS (SELECT ${col(stored.lastSequence)} AS last_sequence FROM ${stored.table} WHERE ${col(stored.id)} = ${target.id}),
     u AS (
       UPDATE ${stored.members} AS cm
-         SET ${col(stored.lastReadSequence)} = GREATEST(cm.${col(stored.lastReadSequence)}, LEAST(${sequence}::int, t.last_sequence))
+         SET ${read} = ${mode === "forward" ? sql`GREATEST(cm.${read}, ${wanted})` : wanted}
         FROM t
        WHERE cm.${col(stored.memberTarget)} = ${target.id} AND cm.${col(stored.memberUser)} = ${userId}
-   RETURNING cm.${col(stored.lastReadSequence)} AS last_read_sequence
+   RETURNING cm.${read} AS last_read_sequence
     )
     SELECT u.last_read_sequence,
-           (SELECT count(*)::int FROM ${messages} m
-             WHERE m.${col(stored.messageTarget)} = ${target.id} AND m.${col(messages.sequence)} > u.last_read_sequence
-               AND m.${col(messages.authorId)} <> ${userId} AND m.${col(messages.deletedAt)} IS NULL) AS unread_count,
-           (SELECT count(*)::int FROM ${mentions} mn
-             WHERE mn.${col(mentions.userId)} = ${userId} AND mn.${col(stored.mentionTarget)} = ${target.id}
-               AND mn.${col(mentions.sequence)} > u.last_read_sequence) AS mention_count
+           ${unreadCount(target.kind, sql`${target.id}`, sql`u.last_read_sequence`, userId)} AS unread_count,
+           ${mentionCount(target.kind, sql`${target.id}`, sql`u.last_read_sequence`, userId)} AS mention_count
       FROM u`);
   const [row] = parseRows(
     result,
@@ -295,4 +405,84 @@ export async function markRead(
     unreadCount: row.unread_count,
     mentionCount: row.mention_count,
   };
+}
+
+/** Moves the user's read position forward to `sequence` (capped at the latest message); never back. */
+export function markRead(
+  db: Db,
+  changes: ChangeSet,
+  userId: string,
+  target: Target,
+  sequence: number,
+) {
+  return setReadPosition(db, changes, userId, target, sequence, "forward");
+}
+
+/**
+ * "Mark unread from here": the read position moves back to just before
+ * `sequence` — the one deliberate exception to read positions only moving forward.
+ */
+export function markUnread(
+  db: Db,
+  changes: ChangeSet,
+  userId: string,
+  target: Target,
+  sequence: number,
+) {
+  return setReadPosition(db, changes, userId, target, Math.max(sequence - 1, 0), "exact");
+}
+
+/** Everything in a workspace counts as read: its channels, conversations, followed threads and activity. */
+export async function markAllRead(db: Db, changes: ChangeSet, userId: string, workspaceId: string) {
+  const [channelRows, conversationRows] = await db.transaction(async (tx) => {
+    const inChannels = await tx
+      .update(channelMembers)
+      .set({ lastReadSequence: sql`${channels.lastSequence}` })
+      .from(channels)
+      .where(
+        and(
+          eq(channels.id, channelMembers.channelId),
+          eq(channels.workspaceId, workspaceId),
+          eq(channelMembers.userId, userId),
+          lt(channelMembers.lastReadSequence, channels.lastSequence),
+        ),
+      )
+      .returning({ id: channelMembers.channelId });
+    const inConversations = await tx
+      .update(conversationMembers)
+      .set({ lastReadSequence: sql`${conversations.lastSequence}` })
+      .from(conversations)
+      .where(
+        and(
+          eq(conversations.id, conversationMembers.conversationId),
+          eq(conversations.workspaceId, workspaceId),
+          eq(conversationMembers.userId, userId),
+          lt(conversationMembers.lastReadSequence, conversations.lastSequence),
+        ),
+      )
+      .returning({ id: conversationMembers.conversationId });
+    await tx.execute(sql`
+      UPDATE ${threadFollows} SET ${col(threadFollows.lastReadSequence)} = last.sequence
+        FROM (SELECT reply.${col(messages.parentId)} AS root_id, max(reply.${col(messages.sequence)}) AS sequence
+                FROM ${messages} AS reply
+                JOIN ${threadFollows} AS f ON f.${col(threadFollows.rootId)} = reply.${col(messages.parentId)}
+                                          AND f.${col(threadFollows.userId)} = ${userId}
+               GROUP BY reply.${col(messages.parentId)}) AS last
+       WHERE ${threadFollows.rootId} = last.root_id AND ${threadFollows.userId} = ${userId}
+         AND ${threadFollows.lastReadSequence} < last.sequence`);
+    await tx
+      .update(workspaceMembers)
+      .set({ activityReadAt: sql`now()` })
+      .where(
+        and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)),
+      );
+    return [inChannels, inConversations];
+  });
+  changes.sidebar([userId], {
+    channelIds: channelRows.map((row) => row.id),
+    conversationIds: conversationRows.map((row) => row.id),
+    threads: true,
+    activity: true,
+  });
+  return { channels: channelRows.length, conversations: conversationRows.length };
 }

@@ -8,6 +8,7 @@
 import type { Target } from "@/lib/target";
 import type {
   AccessChange,
+  MemberChange,
   MessageEvent,
   PresenceChange,
   SidebarChange,
@@ -32,8 +33,8 @@ export interface TopicPayloads {
   sessions: { sessionIds: string[] };
   /** Who is typing in one channel or conversation. */
   typing: TypingRing;
-  /** A workspace's sidebar items or presence changed. */
-  workspace: SidebarChange | PresenceChange;
+  /** A workspace's sidebar items, presence or a member's profile changed. */
+  workspace: SidebarChange | PresenceChange | MemberChange;
 }
 
 const topic = <K extends keyof TopicPayloads>(_kind: K, name: string) =>

@@ -1,6 +1,6 @@
 /** What the bus rings and the event streams carry. */
 import type { MessageEventKind } from "@/db/schema";
-import type { MessageView } from "@/server/messages/types";
+import type { MessageView, ThreadSummary } from "@/server/messages/types";
 
 /** The kinds of recorded change, as the message_events table stores them. */
 export type MessageEventType = MessageEventKind;
@@ -20,6 +20,8 @@ export interface MessageEvent {
   reaction: { emoji: string; userId: string } | null;
   actorId: string;
   at: string;
+  /** For a change to a reply: its thread's root as it is now (absolute values, so replays converge). */
+  thread: ThreadSummary | null;
 }
 
 /** Sent after a (re)connect's replay: everything up to `position` has been delivered. */
@@ -49,6 +51,14 @@ export interface SidebarChange {
   type: "sidebar.changed";
   channelIds?: string[];
   conversationIds?: string[];
+  threads?: boolean;
+  activity?: boolean;
+}
+
+/** Rung on `workspace:<id>` when a member's name or status changed. */
+export interface MemberChange {
+  type: "member.changed";
+  userId: string;
 }
 
 /** Rung on `workspace:<id>` when someone comes online or goes offline there. */

@@ -40,6 +40,12 @@ function eventAt(position: number): MessageEvent {
       body: `#${position}`,
       clientMessageId: randomUUID(),
       parentId: null,
+      alsoInChannel: false,
+      replyCount: 0,
+      lastReplyAt: null,
+      replyUsers: [],
+      pinnedAt: null,
+      pinnedBy: null,
       createdAt: at,
       editedAt: null,
       deletedAt: null,
@@ -48,6 +54,7 @@ function eventAt(position: number): MessageEvent {
     reaction: null,
     actorId: "a",
     at,
+    thread: null,
   };
 }
 

@@ -45,6 +45,13 @@ export function publish(changes: Iterable<Change>): void {
           reason: "signed out",
         });
         break;
+      case "member":
+        for (const workspaceId of change.workspaceIds)
+          doorbell.publish(topics.workspace(workspaceId), {
+            type: "member.changed",
+            userId: change.userId,
+          });
+        break;
       case "typing":
         doorbell.publish(topics.typing(change.target), { ...change.typist, typing: change.typing });
         break;

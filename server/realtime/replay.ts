@@ -6,6 +6,7 @@ import { storageOf } from "@/db/targets";
 import type { Target } from "@/lib/target";
 import { isoTime } from "@/lib/time";
 import { readMessages } from "@/server/messages/read";
+import type { ThreadSummary } from "@/server/messages/types";
 import type { MessageEvent } from "./events";
 
 /** The target's latest revision (0 for a target without changes), or null if it does not exist. */
@@ -53,6 +54,9 @@ export async function readEvents(
     inArray(messages.id, [...new Set(rows.map((row) => row.messageId))]),
   );
   const byId = new Map(views.map((view) => [view.id, view]));
+  const threads = await threadSummaries(db, [
+    ...new Set(views.flatMap((view) => (view.parentId ? [view.parentId] : []))),
+  ]);
   return rows.flatMap((row) => {
     const message = byId.get(row.messageId);
     if (!message) return [];
@@ -66,7 +70,23 @@ export async function readEvents(
         reaction: row.emoji ? { emoji: row.emoji, userId: row.actorId } : null,
         actorId: row.actorId,
         at: isoTime(row.createdAt),
+        thread: message.parentId ? (threads.get(message.parentId) ?? null) : null,
       },
     ];
   });
+}
+
+/** Threads' roots as they stand now: a replay carries the present, which clients converge to. */
+async function threadSummaries(db: Db, rootIds: string[]): Promise<Map<string, ThreadSummary>> {
+  if (rootIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: messages.id, replyCount: messages.replyCount, lastReplyAt: messages.lastReplyAt })
+    .from(messages)
+    .where(inArray(messages.id, rootIds));
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      { rootId: row.id, replyCount: row.replyCount, lastReplyAt: isoTime(row.lastReplyAt) },
+    ]),
+  );
 }

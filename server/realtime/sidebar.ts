@@ -8,15 +8,23 @@
  * tab was last sent.
  */
 import type { Db } from "@/db/client";
+import { broadcastsIn, mentionedUserIds } from "@/lib/mentions";
 import { type Target, targetKey } from "@/lib/target";
+import { activityUnread as activityUnreadCount } from "@/server/activity/read";
 import { type ChannelListItem, listChannels } from "@/server/channels/read";
 import { type ConversationListItem, listConversations } from "@/server/conversations/read";
+import { threadTotals } from "@/server/threads/read";
 import { topics } from "./bus";
-import type { SidebarChange } from "./events";
+import type { MessageEvent, SidebarChange } from "./events";
 import { presence } from "./presence";
 import { bus } from "./process-bus";
 
 const FLUSH_MS = 250;
+
+export interface ThreadTotals {
+  unreadThreads: number;
+  unreadReplies: number;
+}
 
 export type SidebarEvent =
   | {
@@ -24,15 +32,19 @@ export type SidebarEvent =
       channels: ChannelListItem[];
       conversations: ConversationListItem[];
       online: string[];
+      threads: ThreadTotals;
+      activityUnread: number;
     }
   | { type: "sidebar.channel"; channel: ChannelListItem }
   | { type: "sidebar.channelRemoved"; channelId: string }
-  | { type: "sidebar.conversation"; conversation: ConversationListItem };
+  | { type: "sidebar.conversation"; conversation: ConversationListItem }
+  | { type: "sidebar.threads"; threads: ThreadTotals }
+  | { type: "sidebar.activity"; activityUnread: number };
 
 /** Listens on the topics of the targets a user belongs to, so their counts stay current. */
 class TargetTopics {
   private readonly subscriptions = new Map<string, () => void>();
-  constructor(private readonly onChange: (target: Target) => void) {}
+  constructor(private readonly onChange: (target: Target, event: MessageEvent) => void) {}
 
   /** Listens on exactly these targets. */
   set(targets: Target[]) {
@@ -51,7 +63,7 @@ class TargetTopics {
     if (member && !this.subscriptions.has(key)) {
       this.subscriptions.set(
         key,
-        bus().subscribe(topics.target(target), () => this.onChange(target)),
+        bus().subscribe(topics.target(target), (event) => this.onChange(target, event)),
       );
     } else if (!member) {
       this.subscriptions.get(key)?.();
@@ -71,14 +83,23 @@ class TargetTopics {
 }
 
 export class SidebarTracker {
-  private readonly dirty = { channel: new Set<string>(), conversation: new Set<string>() };
+  private readonly dirty = {
+    channel: new Set<string>(),
+    conversation: new Set<string>(),
+    threads: false,
+    activity: false,
+  };
   // What this tab was last sent of each item, so unchanged items are not sent again.
   private readonly known = {
     channel: new Map<string, string>(),
     conversation: new Map<string, string>(),
   };
   private flushTimer: NodeJS.Timeout | undefined;
-  private readonly targets = new TargetTopics((target) => this.touch(target));
+  private readonly targets = new TargetTopics((target, event) => {
+    this.touch(target);
+    if (this.concernsActivity(event)) this.touchTotals({ threads: true, activity: true });
+  });
+  private sent = { threads: "", activity: "" };
 
   constructor(
     private readonly db: Db,
@@ -89,11 +110,14 @@ export class SidebarTracker {
 
   /** The whole sidebar now; afterwards, changes to every item in it are followed. */
   async snapshot(): Promise<SidebarEvent & { type: "sidebar.snapshot" }> {
-    const [channels, conversations, online] = await Promise.all([
+    const [channels, conversations, online, threads, activityUnread] = await Promise.all([
       listChannels(this.db, this.userId, this.workspaceId),
       listConversations(this.db, this.userId, this.workspaceId),
       presence().online(this.workspaceId),
+      threadTotals(this.db, this.userId, this.workspaceId),
+      activityUnreadCount(this.db, this.userId, this.workspaceId),
     ]);
+    this.sent = { threads: JSON.stringify(threads), activity: String(activityUnread) };
     this.known.channel.clear();
     for (const channel of channels) this.known.channel.set(channel.id, JSON.stringify(channel));
     this.known.conversation.clear();
@@ -108,13 +132,32 @@ export class SidebarTracker {
     void this.targets.ready(followed).then(() => {
       for (const target of followed) this.touch(target);
     });
-    return { type: "sidebar.snapshot", channels, conversations, online };
+    return { type: "sidebar.snapshot", channels, conversations, online, threads, activityUnread };
   }
 
   /** A sidebar ring: the items it names are re-read. */
   changed(change: SidebarChange) {
     for (const id of change.channelIds ?? []) this.touch({ kind: "channel", id });
     for (const id of change.conversationIds ?? []) this.touch({ kind: "conversation", id });
+    this.touchTotals(change);
+  }
+
+  /** A reply (threads, activity), a mention of this person or a reaction to them (activity). */
+  private concernsActivity(event: MessageEvent): boolean {
+    if (event.message.parentId) return true;
+    if (event.type === "reaction.added" || event.type === "reaction.removed")
+      return event.message.author.id === this.userId;
+    return (
+      mentionedUserIds(event.message.body).includes(this.userId) ||
+      broadcastsIn(event.message.body).size > 0
+    );
+  }
+
+  private touchTotals(which: { threads?: boolean; activity?: boolean }) {
+    if (!which.threads && !which.activity) return;
+    this.dirty.threads ||= Boolean(which.threads);
+    this.dirty.activity ||= Boolean(which.activity);
+    this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_MS);
   }
 
   private touch(target: Target) {
@@ -126,11 +169,16 @@ export class SidebarTracker {
     this.flushTimer = undefined;
     const channelIds = [...this.dirty.channel];
     const conversationIds = [...this.dirty.conversation];
+    const { threads, activity } = this.dirty;
     this.dirty.channel.clear();
     this.dirty.conversation.clear();
+    this.dirty.threads = false;
+    this.dirty.activity = false;
     try {
       if (channelIds.length > 0) await this.refreshChannels(channelIds);
       if (conversationIds.length > 0) await this.refreshConversations(conversationIds);
+      if (threads) await this.refreshThreads();
+      if (activity) await this.refreshActivity();
     } catch (error) {
       // Retried with the next change; the next reconnect sends a full snapshot anyway.
       console.error("sidebar refresh failed:", (error as Error).message);
@@ -164,6 +212,21 @@ export class SidebarTracker {
       if (this.remember("conversation", conversation.id, conversation))
         this.emit({ type: "sidebar.conversation", conversation });
     }
+  }
+
+  private async refreshThreads() {
+    const threads = await threadTotals(this.db, this.userId, this.workspaceId);
+    const json = JSON.stringify(threads);
+    if (json === this.sent.threads) return;
+    this.sent.threads = json;
+    this.emit({ type: "sidebar.threads", threads });
+  }
+
+  private async refreshActivity() {
+    const activityUnread = await activityUnreadCount(this.db, this.userId, this.workspaceId);
+    if (String(activityUnread) === this.sent.activity) return;
+    this.sent.activity = String(activityUnread);
+    this.emit({ type: "sidebar.activity", activityUnread });
   }
 
   /** Records what the tab is sent; false when it has exactly this already. */

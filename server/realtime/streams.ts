@@ -54,12 +54,13 @@ export function watchAccess(
 ): () => void {
   let stopped = false;
   let checking = false;
-  const recheck = async () => {
+  /** `told`: why, as the change that rang said it (e.g. who removed them); the check decides whether. */
+  const recheck = async (told?: string) => {
     if (stopped || checking) return;
     checking = true;
     try {
       const reason = await check();
-      if (reason && !stopped) onLost(reason);
+      if (reason && !stopped) onLost(told ?? reason);
     } catch {
       // A failed check is retried on the next change or tick.
     } finally {
@@ -68,7 +69,7 @@ export function watchAccess(
   };
   const unsubscribers = [
     bus().subscribe(topics.user(identity.userId), (change) => {
-      if (change.type === "access.changed") void recheck();
+      if (change.type === "access.changed") void recheck(change.reason);
     }),
   ];
   if (identity.authentication.kind === "token") {

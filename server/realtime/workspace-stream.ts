@@ -9,6 +9,7 @@ import type { Target } from "@/lib/target";
 import { targetColumns } from "@/lib/target";
 import { loadWorkspaceAccess } from "@/server/access";
 import { credentialLost } from "@/server/auth/credentials";
+import { memberProfile } from "@/server/users/read";
 import { topics } from "./bus";
 import type { TargetStreamEvent, Typist } from "./events";
 import { presence } from "./presence";
@@ -23,6 +24,7 @@ export type WorkspaceStreamEvent =
   | TargetStreamEvent
   | SidebarEvent
   | { type: "presence"; userId: string; online: boolean }
+  | { type: "member"; member: NonNullable<Awaited<ReturnType<typeof memberProfile>>> }
   | { type: "typing"; channelId: string | null; conversationId: string | null; typists: Typist[] };
 
 type Item =
@@ -82,6 +84,11 @@ export async function* followWorkspace(
     bus().subscribe(topics.workspace(workspaceId), (change) => {
       if (change.type === "presence")
         emit({ type: "presence", userId: change.userId, online: change.online });
+      else if (change.type === "member.changed")
+        void memberProfile(db, workspaceId, change.userId).then(
+          (member) => member && emit({ type: "member", member }),
+          () => {},
+        );
       else sidebar.changed(change);
     }),
     bus().subscribe(topics.user(userId), (change) => {

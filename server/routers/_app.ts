@@ -1,4 +1,5 @@
 import { router } from "@/server/trpc";
+import { activityRouter } from "./activity";
 import { authRouter } from "./auth";
 import { channelRouter } from "./channel";
 import { conversationRouter } from "./conversation";
@@ -15,6 +16,7 @@ export const appRouter = router({
   channel: channelRouter,
   conversation: conversationRouter,
   message: messageRouter,
+  activity: activityRouter,
 });
 
 export type AppRouter = typeof appRouter;

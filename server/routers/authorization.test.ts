@@ -568,6 +568,116 @@ const ROWS: Row[] = [
       return cell.api.message.delete({ messageId });
     },
   },
+
+  // Find and follow.
+  {
+    procedure: "message.get",
+    variant: "by id",
+    expect: TARGET_MEMBERS,
+    run: async (cell) =>
+      cell.api.message.get({ messageId: await messageBy(cell, cell.world.users.participant) }),
+  },
+  {
+    procedure: "message.get",
+    variant: "by position",
+    expect: TARGET_MEMBERS,
+    run: ({ api, target }) => api.message.get({ ...target, sequence: 1 }),
+  },
+  {
+    procedure: "message.thread",
+    expect: TARGET_MEMBERS,
+    run: async (cell) => {
+      const messageId = await messageBy(cell, cell.world.users.participant);
+      return cell.api.message.thread({ messageId });
+    },
+  },
+  {
+    procedure: "message.followThread",
+    expect: TARGET_MEMBERS,
+    run: async (cell) => {
+      const messageId = await messageBy(cell, cell.world.users.participant);
+      return cell.api.message.followThread({ messageId, following: true });
+    },
+  },
+  {
+    procedure: "message.markThreadRead",
+    expect: TARGET_MEMBERS,
+    run: async (cell) => {
+      const messageId = await messageBy(cell, cell.world.users.participant);
+      return cell.api.message.markThreadRead({ messageId, sequence: 1 });
+    },
+  },
+  {
+    procedure: "message.pin",
+    expect: TARGET_MEMBERS,
+    run: async (cell) => {
+      const messageId = await messageBy(cell, cell.world.users.participant);
+      return cell.api.message.pin({ messageId });
+    },
+  },
+  {
+    procedure: "message.unpin",
+    expect: TARGET_MEMBERS,
+    run: async (cell) => {
+      const messageId = await messageBy(cell, cell.world.users.participant);
+      await asUser(cell.db, cell.world.users.participant).message.pin({ messageId });
+      return cell.api.message.unpin({ messageId });
+    },
+  },
+  {
+    procedure: "channel.pins",
+    expect: TARGET_MEMBERS,
+    run: ({ api, target }) => api.channel.pins({ ...target }),
+  },
+  {
+    procedure: "message.markUnread",
+    expect: TARGET_MEMBERS,
+    run: async (cell) => {
+      await messageBy(cell, cell.world.users.participant);
+      return cell.api.message.markUnread({ ...cell.target, sequence: 1 });
+    },
+  },
+  {
+    procedure: "channel.setNotifications",
+    expect: TARGET_MEMBERS,
+    run: ({ api, target }) => api.channel.setNotifications({ ...target, level: "all" }),
+  },
+  {
+    procedure: "message.threads",
+    expect: { workspace: LINE.wsMembers },
+    run: ({ api, world }) => api.message.threads({ workspaceId: world.workspaceId }),
+  },
+  {
+    procedure: "message.search",
+    expect: { workspace: LINE.wsMembers },
+    run: ({ api, world }) => api.message.search({ workspaceId: world.workspaceId, query: "welcome" }),
+  },
+  {
+    procedure: "workspace.markAllRead",
+    expect: { workspace: LINE.wsMembers },
+    run: ({ api, world }) => api.workspace.markAllRead({ workspaceId: world.workspaceId }),
+  },
+  {
+    procedure: "activity.list",
+    expect: { workspace: LINE.wsMembers },
+    run: ({ api, world }) => api.activity.list({ workspaceId: world.workspaceId }),
+  },
+  {
+    procedure: "activity.markRead",
+    expect: { workspace: LINE.wsMembers },
+    run: ({ api, world }) => api.activity.markRead({ workspaceId: world.workspaceId }),
+  },
+  {
+    procedure: "user.profile",
+    expect: { workspace: LINE.wsMembers },
+    run: ({ api, world }) =>
+      api.user.profile({ workspaceId: world.workspaceId, userId: world.users.participant.id }),
+  },
+  {
+    procedure: "user.update",
+    expect: { user: LINE.signedIn },
+    run: ({ api }) => api.user.update({ status: "Testing" }),
+  },
 ];
 
 function parseOutcomes(row: Row, scenario: Scenario, line: string): Record<Actor, Outcome> {

@@ -167,6 +167,18 @@ const sequenceCases = (field: string, rest: (fx: Fixture) => object): Case[] => 
   bad(`${field} a word`, field, (fx) => ({ ...rest(fx), [field]: "three" })),
 ];
 
+/** Bad page sizes. */
+const limitCases = (max: number, rest: (fx: Fixture) => object): Case[] =>
+  (
+    [
+      ["zero", 0],
+      ["negative", -1],
+      [`over ${max}`, max + 1],
+      ["a fraction", 1.5],
+      ["a string", "10"],
+    ] as const
+  ).map(([what, limit]) => bad(`limit ${what}`, "limit", (fx) => ({ ...rest(fx), limit })));
+
 /** Bad stream positions (lastEventId) for the subscriptions that resume. */
 const lastEventIdCases = (rest: (fx: Fixture) => object): Case[] =>
   (
@@ -467,7 +479,10 @@ const CASES: Record<string, Case[]> = {
   ],
   "channel.update": [
     ...channelIdCases(() => ({ topic: "fine" })),
-    bad("neither name nor topic", "name, topic", (fx) => ({ channelId: fx.channelId })),
+    bad("neither name, topic nor broadcast", "name, topic, broadcast", (fx) => ({
+      channelId: fx.channelId,
+    })),
+    bad("broadcast unknown", "broadcast", (fx) => ({ channelId: fx.channelId, broadcast: "all" })),
     ...[
       ["empty", ""],
       ["upper case", "Loud"],
@@ -600,6 +615,98 @@ const CASES: Record<string, Case[]> = {
   "message.unreact": [
     ...messageIdCases({ emoji: "👍" }),
     ...emojiCases((fx) => ({ messageId: fx.messageId })),
+  ],
+  "message.pin": messageIdCases(),
+  "message.unpin": messageIdCases(),
+  "message.get": [
+    ...messageIdCases(),
+    ...targetCases(() => ({ sequence: 1 })),
+    bad("sequence missing with a channel", "sequence", (fx) => ({ channelId: fx.channelId })),
+    bad("sequence zero", "sequence", (fx) => ({ channelId: fx.channelId, sequence: 0 })),
+    bad("sequence a fraction", "sequence", (fx) => ({ channelId: fx.channelId, sequence: 1.5 })),
+    bad("messageId and a position", "messageId", (fx) => ({
+      messageId: fx.messageId,
+      channelId: fx.channelId,
+      sequence: 1,
+    })),
+    unknown("sequence beyond the last message", (fx) => ({
+      channelId: fx.channelId,
+      sequence: 999_999,
+    })),
+  ],
+  "message.thread": [
+    ...messageIdCases(),
+    ...sequenceCases("after", (fx) => ({ messageId: fx.messageId })),
+    ...limitCases(100, (fx) => ({ messageId: fx.messageId })),
+  ],
+  "message.followThread": [
+    ...messageIdCases({ following: true }),
+    bad("following missing", "following", (fx) => ({ messageId: fx.messageId })),
+    bad("following a word", "following", (fx) => ({ messageId: fx.messageId, following: "yes" })),
+  ],
+  "message.markThreadRead": [
+    ...messageIdCases({ sequence: 1 }),
+    bad("sequence missing", "sequence", (fx) => ({ messageId: fx.messageId })),
+    ...sequenceCases("sequence", (fx) => ({ messageId: fx.messageId })),
+  ],
+  "message.markUnread": [
+    ...targetCases(() => ({ sequence: 1 })),
+    bad("sequence missing", "sequence", (fx) => ({ channelId: fx.channelId })),
+    bad("sequence zero", "sequence", (fx) => ({ channelId: fx.channelId, sequence: 0 })),
+    ...sequenceCases("sequence", (fx) => ({ channelId: fx.channelId })),
+  ],
+  "message.threads": workspaceIdCases(),
+  "message.search": [
+    ...workspaceIdCases(() => ({ query: "hello" })),
+    bad("query missing", "query", (fx) => ({ workspaceId: fx.workspaceId })),
+    bad("query empty", "query", (fx) => ({ workspaceId: fx.workspaceId, query: "" })),
+    bad("query only spaces", "query", (fx) => ({ workspaceId: fx.workspaceId, query: "   " })),
+    bad("query too long", "query", (fx) => ({ workspaceId: fx.workspaceId, query: long(501) })),
+    bad("query with a NUL", "query", (fx) => ({ workspaceId: fx.workspaceId, query: "a\u0000" })),
+    bad("query a number", "query", (fx) => ({ workspaceId: fx.workspaceId, query: 42 })),
+    bad("cursor not ours", "cursor", (fx) => ({
+      workspaceId: fx.workspaceId,
+      query: "hello",
+      cursor: "bm90IGEgY3Vyc29y",
+    })),
+    bad("cursor too long", "cursor", (fx) => ({
+      workspaceId: fx.workspaceId,
+      query: "hello",
+      cursor: long(101),
+    })),
+    ...limitCases(50, (fx) => ({ workspaceId: fx.workspaceId, query: "hello" })),
+  ],
+  "channel.pins": targetCases(() => ({})),
+  "channel.setNotifications": [
+    ...targetCases(() => ({ level: "all" })),
+    bad("nothing to change", "level, muted", (fx) => ({ channelId: fx.channelId })),
+    bad("level unknown", "level", (fx) => ({ channelId: fx.channelId, level: "loud" })),
+    bad("level a number", "level", (fx) => ({ channelId: fx.channelId, level: 1 })),
+    bad("muted a word", "muted", (fx) => ({ channelId: fx.channelId, muted: "yes" })),
+  ],
+  "workspace.markAllRead": workspaceIdCases(),
+  "activity.list": [
+    ...workspaceIdCases(),
+    bad("cursor not ours", "cursor", (fx) => ({ workspaceId: fx.workspaceId, cursor: "abc" })),
+    bad("cursor too long", "cursor", (fx) => ({ workspaceId: fx.workspaceId, cursor: long(401) })),
+    ...limitCases(100, (fx) => ({ workspaceId: fx.workspaceId })),
+  ],
+  "activity.markRead": workspaceIdCases(),
+  "user.update": [
+    bad("nothing to change", "name, status", () => ({})),
+    ...lineCases("name", 80, () => ({})).filter((c) => c.name !== "name missing"),
+    bad("status too long", "status", () => ({ status: long(101) })),
+    bad("status with a line break", "status", () => ({ status: "two\nlines" })),
+    bad("status with a NUL", "status", () => ({ status: "a\u0000" })),
+    bad("status a number", "status", () => ({ status: 7 })),
+  ],
+  "user.profile": [
+    ...workspaceIdCases((fx) => ({ userId: fx.member.id })),
+    ...idCases(
+      "userId",
+      (fx, userId) => ({ workspaceId: fx.workspaceId, userId }),
+      (fx) => fx.other.id,
+    ),
   ],
 };
 

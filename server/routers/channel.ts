@@ -7,13 +7,17 @@ import {
   setArchived,
   updateChannel,
 } from "@/server/channels/write";
+import { listPins } from "@/server/messages/read";
 import { sayTyping } from "@/server/messages/write";
+import { setNotifications } from "@/server/notifications/write";
 import { followTyping } from "@/server/realtime/typing";
 import {
   expected,
   ZChannelListItemSchema,
   ZChannelNameSchema,
   ZIdSchema,
+  ZMessageSchema,
+  ZNotifyLevelSchema,
   ZTopicSchema,
 } from "@/server/schemas";
 import {
@@ -74,7 +78,13 @@ export const channelRouter = router({
   leave: channelProcedure
     .output(ZMembershipSchema)
     .mutation(({ ctx }) =>
-      removeChannelMember(ctx.db, ctx.changes, ctx.channel.id, ctx.user.id, "left a channel"),
+      removeChannelMember(
+        ctx.db,
+        ctx.changes,
+        ctx.channel,
+        ctx.user.id,
+        `You left #${ctx.channel.name}.`,
+      ),
     ),
 
   /** Any member may bring in another workspace member. */
@@ -90,14 +100,21 @@ export const channelRouter = router({
       removeChannelMember(
         ctx.db,
         ctx.changes,
-        ctx.channel.id,
+        ctx.channel,
         input.userId,
-        "removed from a channel",
+        `${ctx.user.name} removed you from #${ctx.channel.name}.`,
       ),
     ),
 
   update: channelAdminProcedure
-    .input(z.object({ name: ZChannelNameSchema.optional(), topic: ZTopicSchema.optional() }))
+    .input(
+      z.object({
+        name: ZChannelNameSchema.optional(),
+        topic: ZTopicSchema.optional(),
+        /** Who may notify the whole channel with @channel or @here. */
+        broadcast: z.enum(["members", "admins"], expected('"members" or "admins"')).optional(),
+      }),
+    )
     .output(z.object({ id: z.string(), name: z.string(), topic: z.string() }))
     .mutation(({ ctx, input }) =>
       updateChannel(ctx.db, ctx.changes, ctx.user.id, ctx.channel, input),
@@ -111,6 +128,24 @@ export const channelRouter = router({
   unarchive: channelAdminProcedure
     .output(z.object({ id: z.string(), archivedAt: z.string().nullable() }))
     .mutation(({ ctx }) => setArchived(ctx.db, ctx.changes, ctx.channel, false)),
+
+  /** The pinned messages of a channel or conversation, most recently pinned first. */
+  pins: targetProcedure
+    .output(z.array(ZMessageSchema))
+    .query(({ ctx }) => listPins(ctx.db, ctx.target)),
+
+  /** When I am told about a channel or conversation, and whether it is muted. */
+  setNotifications: targetProcedure
+    .input(
+      z.object({
+        level: ZNotifyLevelSchema.optional(),
+        muted: z.boolean(expected("true or false")).optional(),
+      }),
+    )
+    .output(z.object({ level: ZNotifyLevelSchema, muted: z.boolean() }))
+    .mutation(({ ctx, input }) =>
+      setNotifications(ctx.db, ctx.changes, ctx.user.id, ctx.target, input),
+    ),
 
   /** Says I am typing in a channel or conversation; members see it for 5 s unless I say it again. */
   typing: targetProcedure.output(z.object({ ok: z.literal(true) })).mutation(({ ctx }) => {

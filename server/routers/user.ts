@@ -1,20 +1,50 @@
 import { z } from "zod";
 import { AppError } from "@/server/errors";
-import { ZPasswordSchema } from "@/server/schemas";
-import { browserSessionProcedure, protectedProcedure, router } from "@/server/trpc";
-import { getUser } from "@/server/users/read";
-import { changePassword, signOutEverywhere } from "@/server/users/write";
+import { presence } from "@/server/realtime/presence";
+import {
+  ZIdSchema,
+  ZLineSchema,
+  ZPasswordSchema,
+  ZProfileSchema,
+  ZStatusSchema,
+} from "@/server/schemas";
+import {
+  browserSessionProcedure,
+  protectedProcedure,
+  router,
+  workspaceProcedure,
+} from "@/server/trpc";
+import { getUser, memberProfile } from "@/server/users/read";
+import { changePassword, signOutEverywhere, updateProfile } from "@/server/users/write";
 
 const ZEndedSchema = z.object({ endedSessions: z.number(), revokedTokens: z.number() });
 
 export const userRouter = router({
   me: protectedProcedure
-    .output(z.object({ id: z.string(), email: z.string(), name: z.string() }))
+    .output(z.object({ id: z.string(), email: z.string(), name: z.string(), status: z.string() }))
     .query(async ({ ctx }) => {
       const user = await getUser(ctx.db, ctx.user.id);
       if (!user)
         throw new AppError("UNAUTHORIZED", "Your account no longer exists; sign in again.");
       return user;
+    }),
+
+  /** Changes my display name and/or status line; my workspaces see it live. */
+  update: protectedProcedure
+    .input(z.object({ name: ZLineSchema(1, 80).optional(), status: ZStatusSchema.optional() }))
+    .output(z.object({ id: z.string(), name: z.string(), email: z.string(), status: z.string() }))
+    .mutation(({ ctx, input }) => updateProfile(ctx.db, ctx.changes, ctx.user.id, input)),
+
+  /** A member of a workspace as its members see them, with whether they are online now. */
+  profile: workspaceProcedure
+    .input(z.object({ userId: ZIdSchema("user") }))
+    .output(ZProfileSchema)
+    .query(async ({ ctx, input }) => {
+      const profile = await memberProfile(ctx.db, ctx.workspace.workspaceId, input.userId);
+      if (!profile)
+        throw new AppError("NOT_FOUND", "This person is not a member of the workspace.");
+      const online = await presence().online(ctx.workspace.workspaceId);
+      return { ...profile, online: online.includes(profile.id) };
     }),
 
   /**

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { env } from "@/lib/env";
 import { targetOf } from "@/lib/target";
 import { loadTargetAccess } from "@/server/access";
+import { markAllRead } from "@/server/messages/write";
 import { enforce } from "@/server/ratelimit";
 import { presence } from "@/server/realtime/presence";
 import { followWorkspace } from "@/server/realtime/workspace-stream";
@@ -292,6 +293,13 @@ export const workspaceRouter = router({
       );
       for await (const { position, event } of events) yield tracked(String(position), event);
     }),
+
+  /** Everything in the workspace counts as read: channels, conversations, followed threads, activity. */
+  markAllRead: workspaceProcedure
+    .output(z.object({ channels: z.number(), conversations: z.number() }))
+    .mutation(({ ctx }) =>
+      markAllRead(ctx.db, ctx.changes, ctx.user.id, ctx.workspace.workspaceId),
+    ),
 
   leave: workspaceProcedure
     .output(z.object({ userId: z.string() }))

@@ -1,7 +1,8 @@
 /** Accounts: who someone is, and whether a password is theirs. */
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { users } from "@/db/schema";
+import { users, workspaceMembers } from "@/db/schema";
+import { isoTime } from "@/lib/time";
 import { burnPasswordCheck, verifyPassword } from "@/server/auth/password";
 
 export interface SessionUser {
@@ -36,11 +37,41 @@ export async function verifyCredentials(
   return { id: user.id, email: user.email, name: user.name };
 }
 
-export async function getUser(db: Db, id: string): Promise<SessionUser | null> {
+export async function getUser(
+  db: Db,
+  id: string,
+): Promise<(SessionUser & { status: string }) | null> {
   const [user] = await db
-    .select({ id: users.id, email: users.email, name: users.name })
+    .select({ id: users.id, email: users.email, name: users.name, status: users.status })
     .from(users)
     .where(eq(users.id, id))
     .limit(1);
   return user ?? null;
+}
+
+/** Someone as the members of a workspace they are in see them: name, status, role. Null for non-members. */
+export async function memberProfile(db: Db, workspaceId: string, userId: string) {
+  const [row] = await db
+    .select({
+      id: users.id,
+      name: users.name,
+      email: users.email,
+      status: users.status,
+      role: workspaceMembers.role,
+      joinedAt: workspaceMembers.joinedAt,
+    })
+    .from(workspaceMembers)
+    .innerJoin(users, eq(users.id, workspaceMembers.userId))
+    .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)))
+    .limit(1);
+  return row ? { ...row, joinedAt: isoTime(row.joinedAt) } : null;
+}
+
+/** The workspaces someone is in (whose members see their name and status). */
+export async function workspaceIdsOf(db: Db, userId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: workspaceMembers.workspaceId })
+    .from(workspaceMembers)
+    .where(eq(workspaceMembers.userId, userId));
+  return rows.map((row) => row.id);
 }

@@ -9,7 +9,7 @@ import type { ChangeSet } from "@/server/changes";
 import { AppError, uniqueViolation } from "@/server/errors";
 import { personalPasswordProblem } from "@/server/schemas";
 import { revokeAllTokens } from "@/server/tokens/write";
-import { normalizeEmail } from "./read";
+import { normalizeEmail, workspaceIdsOf } from "./read";
 
 export async function signUp(
   db: Db,
@@ -94,4 +94,26 @@ export async function signOutEverywhere(
     endedSessions: await endSessions(tx, changes, userId),
     revokedTokens: input.revokeTokens ? await revokeAllTokens(tx, changes, userId) : 0,
   }));
+}
+
+/** Changes someone's display name and/or status; everyone in their workspaces sees it live. */
+export async function updateProfile(
+  db: Db,
+  changes: ChangeSet,
+  userId: string,
+  input: { name?: string; status?: string },
+): Promise<{ id: string; name: string; email: string; status: string }> {
+  if (input.name === undefined && input.status === undefined)
+    throw new AppError("BAD_REQUEST", "name, status: give at least one to change.");
+  const [row] = await db
+    .update(users)
+    .set({
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.status !== undefined ? { status: input.status } : {}),
+    })
+    .where(eq(users.id, userId))
+    .returning({ id: users.id, name: users.name, email: users.email, status: users.status });
+  if (!row) throw new AppError("UNAUTHORIZED", "Your account no longer exists; sign in again.");
+  changes.add({ type: "member", userId, workspaceIds: await workspaceIdsOf(db, userId) });
+  return row;
 }

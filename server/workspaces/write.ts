@@ -371,6 +371,11 @@ export async function removeMember(
       );
     return { userId };
   });
-  changes.access(userId, userId === actor.userId ? "left a workspace" : "removed from a workspace");
+  changes.access(
+    userId,
+    userId === actor.userId
+      ? "You left this workspace."
+      : "An admin removed you from this workspace.",
+  );
   return removed;
 }

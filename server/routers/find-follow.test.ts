@@ -1,0 +1,382 @@
+/**
+ * Finding and following, through the API as people use it: threads and
+ * their exact counts, search, pins, unread moved back, everything marked
+ * read, notification levels, activity, @channel and @here, profiles, and
+ * what #general refuses.
+ */
+import { randomUUID } from "node:crypto";
+import { TRPCError } from "@trpc/server";
+import { describe, expect, it } from "vitest";
+import type { TargetStreamEvent } from "@/server/realtime/events";
+import { type Caller, newUser, newWorkspace, type TestUser } from "@/testing/api";
+import { collect } from "@/testing/collect";
+import { testDatabase } from "@/testing/db";
+
+const { db } = testDatabase("pg", 20);
+
+const say = (
+  api: Caller,
+  place: { channelId: string } | { conversationId: string },
+  body: string,
+  extra: object = {},
+) => api.message.send({ ...place, body, clientMessageId: randomUUID(), ...extra });
+
+async function codeOf(promise: Promise<unknown>) {
+  try {
+    await promise;
+    return "ok";
+  } catch (error) {
+    if (error instanceof TRPCError) return error.code;
+    throw error;
+  }
+}
+
+/** A workspace with ada (owner), bob and cy, all in #general. */
+async function team() {
+  const ada = await newUser(db, "Ada Lovelace");
+  const bob = await newUser(db, "Bob Stone");
+  const cy = await newUser(db, "Cy Young");
+  const workspace = await newWorkspace(ada, [bob, cy]);
+  const general = { channelId: workspace.generalChannelId };
+  return { ada, bob, cy, workspace, general, workspaceId: workspace.id };
+}
+
+const channelOf = async (user: TestUser, workspaceId: string, channelId: string) =>
+  (await user.api.channel.list({ workspaceId })).find((c) => c.id === channelId);
+
+describe("threads", () => {
+  it("numbers replies in the channel's sequence but counts them in the thread, not the channel", async () => {
+    const { ada, bob, cy, general, workspaceId } = await team();
+    const root = await say(ada.api, general, "Release plan?");
+    const r1 = await say(bob.api, general, "Tuesday", { parentId: root.id });
+    // A reply to a reply goes under the same root.
+    const r2 = await say(cy.api, general, "Works for me", { parentId: r1.id });
+    const shown = await say(bob.api, general, "Tuesday it is", {
+      parentId: root.id,
+      alsoInChannel: true,
+    });
+    expect([root.sequence, r1.sequence, r2.sequence, shown.sequence]).toEqual([1, 2, 3, 4]);
+    expect(r2.parentId).toBe(root.id);
+    expect(shown.alsoInChannel).toBe(true);
+
+    // Ada's channel unread counts only the reply also sent to the channel.
+    expect((await channelOf(ada, workspaceId, general.channelId))?.unreadCount).toBe(1);
+    // Ada follows her thread (its root's author): three replies unread there.
+    const thread = await ada.api.message.thread({ messageId: r1.id });
+    expect(thread.root.id).toBe(root.id);
+    expect(thread.root.replyCount).toBe(3);
+    expect(thread.root.replyUsers.map((u) => u.name)).toEqual(["Bob Stone", "Cy Young"]);
+    expect(thread.replies.map((r) => r.sequence)).toEqual([2, 3, 4]);
+    expect(thread).toMatchObject({ following: true, unreadCount: 3 });
+    expect((await ada.api.message.threads({ workspaceId }))[0]).toMatchObject({
+      unreadCount: 3,
+      replyCount: 3,
+    });
+
+    await ada.api.message.markThreadRead({ messageId: root.id, sequence: 3 });
+    expect((await ada.api.message.thread({ messageId: root.id })).unreadCount).toBe(1);
+    // Bob replied after Cy, so he follows and has read the thread up to his own reply.
+    expect((await bob.api.message.thread({ messageId: root.id })).unreadCount).toBe(0);
+
+    // Deleting a reply takes it out of the count; the root knows.
+    await cy.api.message.delete({ messageId: r2.id });
+    const after = await bob.api.message.thread({ messageId: root.id });
+    expect(after.root.replyCount).toBe(2);
+    expect(after.unreadCount).toBe(0);
+
+    // Unfollowing: no unread, and the thread leaves the list.
+    await ada.api.message.followThread({ messageId: root.id, following: false });
+    expect(await ada.api.message.threads({ workspaceId })).toEqual([]);
+  });
+
+  it("streams replies with their thread's summary, so every client's root stays current", async () => {
+    const { ada, bob, general } = await team();
+    const root = await say(ada.api, general, "Thoughts?");
+    const controller = new AbortController();
+    const stream = collect(
+      (await ada
+        .withSignal(controller.signal)
+        .message.onEvent({ ...general })) as AsyncIterable<unknown>,
+      controller,
+      (value) => (value as [string, TargetStreamEvent])[1],
+    );
+    await stream.until((events) => events.some((e) => e.type === "sync"));
+    await say(bob.api, general, "One", { parentId: root.id });
+    await say(bob.api, general, "Two", { parentId: root.id });
+    await stream.until((events) => events.filter((e) => e.type === "message.created").length === 2);
+    await stream.stop();
+    const summaries = stream.items.flatMap((e) => (e.type === "message.created" ? [e.thread] : []));
+    expect(summaries).toEqual([
+      { rootId: root.id, replyCount: 1, lastReplyAt: expect.any(String) },
+      { rootId: root.id, replyCount: 2, lastReplyAt: expect.any(String) },
+    ]);
+  });
+
+  it("refuses a parent from another channel", async () => {
+    const { ada, general, workspaceId } = await team();
+    const { id: channelId } = await ada.api.channel.create({ workspaceId, name: "other" });
+    const elsewhere = await say(ada.api, { channelId }, "elsewhere");
+    expect(await codeOf(say(ada.api, general, "reply", { parentId: elsewhere.id }))).toBe(
+      "NOT_FOUND",
+    );
+  });
+});
+
+describe("message.get", () => {
+  it("finds a message by id and by its place, and nothing beyond the last", async () => {
+    const { ada, bob, general } = await team();
+    const sent = await say(ada.api, general, "findable");
+    expect((await bob.api.message.get({ messageId: sent.id })).body).toBe("findable");
+    expect((await bob.api.message.get({ ...general, sequence: sent.sequence })).id).toBe(sent.id);
+    expect(await codeOf(bob.api.message.get({ ...general, sequence: 99 }))).toBe("NOT_FOUND");
+  });
+});
+
+describe("pins", () => {
+  it("pins for everyone, lists most recent first, and unpins; a deleted message leaves the list", async () => {
+    const { ada, bob, general } = await team();
+    const a = await say(ada.api, general, "first");
+    const b = await say(ada.api, general, "second");
+    await bob.api.message.pin({ messageId: a.id });
+    const pinned = await ada.api.message.pin({ messageId: b.id });
+    expect(pinned.pinnedBy).toBe(ada.id);
+    expect((await bob.api.channel.pins(general)).map((m) => m.body)).toEqual(["second", "first"]);
+    await ada.api.message.unpin({ messageId: a.id });
+    await ada.api.message.delete({ messageId: b.id });
+    expect(await bob.api.channel.pins(general)).toEqual([]);
+  });
+
+  it("refuses to pin in an archived channel", async () => {
+    const { ada, workspaceId } = await team();
+    const { id: channelId } = await ada.api.channel.create({ workspaceId, name: "old" });
+    const sent = await say(ada.api, { channelId }, "keep");
+    await ada.api.channel.archive({ channelId });
+    expect(await codeOf(ada.api.message.pin({ messageId: sent.id }))).toBe("FORBIDDEN");
+  });
+});
+
+describe("read positions", () => {
+  it("moves back with markUnread, forward again with markRead, and markAllRead clears a workspace", async () => {
+    const { ada, bob, cy, general, workspaceId } = await team();
+    for (let i = 0; i < 5; i++) await say(ada.api, general, `m${i}`);
+    const dm = await ada.api.conversation.open({ workspaceId, userIds: [bob.id] });
+    await say(ada.api, { conversationId: dm.id }, "psst");
+    await bob.api.message.markRead({ ...general, sequence: 5 });
+    const back = await bob.api.message.markUnread({ ...general, sequence: 3 });
+    expect(back).toMatchObject({ lastReadSequence: 2, unreadCount: 3 });
+    expect(await bob.api.message.markRead({ ...general, sequence: 1 })).toMatchObject({
+      lastReadSequence: 2,
+    });
+    const root = await say(ada.api, general, "thread");
+    await say(cy.api, general, "reply", { parentId: root.id });
+    await bob.api.message.followThread({ messageId: root.id, following: true });
+    expect((await bob.api.message.thread({ messageId: root.id })).unreadCount).toBe(1);
+
+    expect(await bob.api.workspace.markAllRead({ workspaceId })).toEqual({
+      channels: 1,
+      conversations: 1,
+    });
+    expect((await channelOf(bob, workspaceId, general.channelId))?.unreadCount).toBe(0);
+    expect((await bob.api.conversation.list({ workspaceId }))[0]?.unreadCount).toBe(0);
+    expect((await bob.api.message.thread({ messageId: root.id })).unreadCount).toBe(0);
+  });
+});
+
+describe("notification levels", () => {
+  it("defaults to mentions in channels and all in conversations, and keeps what people choose", async () => {
+    const { ada, bob, general, workspaceId } = await team();
+    expect(await channelOf(ada, workspaceId, general.channelId)).toMatchObject({
+      notify: "mentions",
+      muted: false,
+    });
+    expect(
+      await ada.api.channel.setNotifications({ ...general, level: "all", muted: true }),
+    ).toEqual({
+      level: "all",
+      muted: true,
+    });
+    expect(await channelOf(ada, workspaceId, general.channelId)).toMatchObject({
+      notify: "all",
+      muted: true,
+    });
+    const dm = await ada.api.conversation.open({ workspaceId, userIds: [bob.id] });
+    expect((await bob.api.conversation.get({ conversationId: dm.id })).notify).toBe("all");
+    // Muted still counts exactly.
+    await say(bob.api, general, "hello");
+    expect((await channelOf(ada, workspaceId, general.channelId))?.unreadCount).toBe(1);
+  });
+});
+
+describe("@channel and @here", () => {
+  it("mentions every member with @channel, and is refused where only admins may", async () => {
+    const { ada, bob, cy, general, workspaceId } = await team();
+    await say(bob.api, general, "<!channel> standup in 5");
+    expect((await channelOf(ada, workspaceId, general.channelId))?.mentionCount).toBe(1);
+    expect((await channelOf(cy, workspaceId, general.channelId))?.mentionCount).toBe(1);
+    expect((await channelOf(bob, workspaceId, general.channelId))?.mentionCount).toBe(0);
+    await ada.api.channel.update({ ...general, broadcast: "admins" });
+    expect(await codeOf(say(bob.api, general, "<!here> anyone?"))).toBe("FORBIDDEN");
+    await say(ada.api, general, "<!here> I can");
+  });
+});
+
+describe("activity", () => {
+  it("lists mentions, replies in followed threads and reactions to my messages, with unread state", async () => {
+    const { ada, bob, cy, general, workspaceId } = await team();
+    const mine = await say(ada.api, general, "my message");
+    await say(bob.api, general, `hey <@${ada.id}>`);
+    await say(cy.api, general, "reply", { parentId: mine.id });
+    await bob.api.message.react({ messageId: mine.id, emoji: "🎉" });
+    const { items } = await ada.api.activity.list({ workspaceId });
+    expect(items.map((item) => item.kind)).toEqual(["reaction", "reply", "mention"]);
+    expect(items.every((item) => item.unread)).toBe(true);
+    const reaction = items[0];
+    expect(reaction?.kind === "reaction" && reaction.by.name).toBe("Bob Stone");
+
+    const firstPage = await ada.api.activity.list({ workspaceId, limit: 2 });
+    expect(firstPage.items).toHaveLength(2);
+    const rest = await ada.api.activity.list({
+      workspaceId,
+      cursor: firstPage.nextCursor ?? undefined,
+    });
+    expect(rest.items.map((item) => item.kind)).toEqual(["mention"]);
+    expect(rest.nextCursor).toBeNull();
+
+    await ada.api.activity.markRead({ workspaceId });
+    expect((await ada.api.activity.list({ workspaceId })).items.some((i) => i.unread)).toBe(false);
+  });
+
+  it("forgets what comes from a channel the person left", async () => {
+    const { ada, bob, workspaceId } = await team();
+    const { id: channelId } = await bob.api.channel.create({ workspaceId, name: "side" });
+    await bob.api.channel.addMember({ channelId, userId: ada.id });
+    await say(bob.api, { channelId }, `<@${ada.id}> look`);
+    expect((await ada.api.activity.list({ workspaceId })).items).toHaveLength(1);
+    await ada.api.channel.leave({ channelId });
+    expect((await ada.api.activity.list({ workspaceId })).items).toHaveLength(0);
+  });
+});
+
+describe("search", () => {
+  it("finds words, phrases, prefixes and filters, only where the searcher can read now", async () => {
+    const { ada, bob, cy, general, workspaceId } = await team();
+    const { id: secret } = await bob.api.channel.create({
+      workspaceId,
+      name: "secret",
+      isPrivate: true,
+    });
+    await say(bob.api, { channelId: secret }, "deploying the rocket tonight");
+    await say(ada.api, general, "The deploy failed again");
+    await say(bob.api, general, "Deployment guide: https://example.com/deploy");
+    await say(cy.api, general, "Lunch at noon?");
+    const dm = await ada.api.conversation.open({ workspaceId, userIds: [cy.id] });
+    await say(cy.api, { conversationId: dm.id }, "deploy notes for you");
+
+    const bodies = async (user: TestUser, query: string) =>
+      (await user.api.message.search({ workspaceId, query })).hits
+        .map((h) => h.message.body)
+        .sort();
+
+    // Stemming: "deploy" finds "deployment" (and "deploying"); Ada cannot read #secret.
+    expect(await bodies(ada, "deploy ")).toEqual(
+      [
+        "deploy notes for you",
+        "The deploy failed again",
+        "Deployment guide: https://example.com/deploy",
+      ].sort(),
+    );
+    expect(await bodies(bob, "deploy ")).toContain("deploying the rocket tonight");
+    // The word being typed matches as a prefix.
+    expect(await bodies(ada, "deploym")).toEqual(["Deployment guide: https://example.com/deploy"]);
+    expect(await bodies(ada, '"failed again"')).toEqual(["The deploy failed again"]);
+    expect(await bodies(ada, "deploy -failed -guide ")).toEqual(["deploy notes for you"]);
+    expect(await bodies(ada, "lunch OR notes ")).toHaveLength(2);
+    expect(await bodies(ada, "from:@bob")).toEqual([
+      "Deployment guide: https://example.com/deploy",
+    ]);
+    expect(await bodies(ada, "deploy in:@cy ")).toEqual(["deploy notes for you"]);
+    expect(await bodies(ada, "in:#general has:link")).toEqual([
+      "Deployment guide: https://example.com/deploy",
+    ]);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await bodies(ada, `lunch on:${today} `)).toHaveLength(1);
+    expect(await bodies(ada, `lunch before:${today} `)).toHaveLength(0);
+    expect(await bodies(ada, "from:@nobody-here")).toEqual([]);
+
+    // Highlights are offsets into the body ("again" is a stop word: it matches anything).
+    const [hit] = (await ada.api.message.search({ workspaceId, query: '"failed again"' })).hits;
+    expect(hit?.highlights.map((h) => hit.message.body.slice(h.start, h.end))).toEqual(["failed"]);
+    const [typed] = (await ada.api.message.search({ workspaceId, query: "guide deploym" })).hits;
+    expect(typed?.highlights.map((h) => typed.message.body.slice(h.start, h.end))).toEqual([
+      "Deployment",
+      "guide",
+    ]);
+    const [unicode] = (await ada.api.message.search({ workspaceId, query: "rocket " })).hits;
+    expect(unicode).toBeUndefined();
+  });
+
+  it("stops finding what the searcher can no longer read, deleted messages, and old words of edits", async () => {
+    const { ada, bob, workspaceId } = await team();
+    const { id: channelId } = await ada.api.channel.create({ workspaceId, name: "team" });
+    await ada.api.channel.addMember({ channelId, userId: bob.id });
+    const edited = await say(ada.api, { channelId }, "zebra crossing");
+    const gone = await say(ada.api, { channelId }, "zebra stripes");
+    const count = async () =>
+      (await bob.api.message.search({ workspaceId, query: "zebra " })).hits.length;
+    expect(await count()).toBe(2);
+    await ada.api.message.edit({ messageId: edited.id, body: "horse crossing" });
+    await ada.api.message.delete({ messageId: gone.id });
+    expect(await count()).toBe(0);
+    expect(
+      (await bob.api.message.search({ workspaceId, query: "horse " })).hits.map(
+        (h) => h.message.id,
+      ),
+    ).toEqual([edited.id]);
+    await ada.api.channel.removeMember({ channelId, userId: bob.id });
+    expect((await bob.api.message.search({ workspaceId, query: "horse " })).hits).toEqual([]);
+  });
+
+  it("pages through results with its cursor, and refuses an empty query", async () => {
+    const { ada, general, workspaceId } = await team();
+    for (let i = 0; i < 7; i++) await say(ada.api, general, `pager item ${i}`);
+    const first = await ada.api.message.search({ workspaceId, query: "pager ", limit: 5 });
+    expect(first.hits).toHaveLength(5);
+    const second = await ada.api.message.search({
+      workspaceId,
+      query: "pager ",
+      limit: 5,
+      cursor: first.nextCursor ?? undefined,
+    });
+    expect(second.hits).toHaveLength(2);
+    expect(second.nextCursor).toBeNull();
+    const ids = [...first.hits, ...second.hits].map((h) => h.message.id);
+    expect(new Set(ids).size).toBe(7);
+    expect(await codeOf(ada.api.message.search({ workspaceId, query: "  " }))).toBe("BAD_REQUEST");
+  });
+});
+
+describe("profiles", () => {
+  it("changes a name and status that the workspace sees", async () => {
+    const { ada, bob, workspaceId } = await team();
+    await ada.api.user.update({ name: "Ada King", status: "Writing notes" });
+    expect(await bob.api.user.profile({ workspaceId, userId: ada.id })).toMatchObject({
+      name: "Ada King",
+      status: "Writing notes",
+      role: "owner",
+      online: false,
+    });
+    expect((await ada.api.user.me()).status).toBe("Writing notes");
+  });
+});
+
+describe("#general", () => {
+  it("cannot be left, archived or renamed, and nobody is removed from it", async () => {
+    const { ada, bob, general } = await team();
+    expect(await codeOf(bob.api.channel.leave(general))).toBe("FORBIDDEN");
+    expect(await codeOf(ada.api.channel.archive(general))).toBe("FORBIDDEN");
+    expect(await codeOf(ada.api.channel.update({ ...general, name: "random" }))).toBe("FORBIDDEN");
+    expect(await codeOf(ada.api.channel.removeMember({ ...general, userId: bob.id }))).toBe(
+      "FORBIDDEN",
+    );
+  });
+});

@@ -1,0 +1,277 @@
+/**
+ * Message search: PostgreSQL full-text search over the messages a person can
+ * read now (members of the channel or conversation; a removed member stops
+ * finding them at once), deleted messages never, edits as they stand. Terms
+ * use websearch_to_tsquery's syntax plus a prefix match for the word being
+ * typed; filters come from server/search/query.ts.
+ *
+ * Ranking: the 500 most recent matches are ranked by ts_rank_cd, then by
+ * recency, so a common word stays fast on a large history. Highlights are
+ * offsets into the body (from ts_headline with markers that bodies cannot
+ * hold), never HTML.
+ */
+import { and, eq, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { parseRows } from "@/db/rows";
+import {
+  channelMembers,
+  channels,
+  conversationMembers,
+  conversations,
+  messages,
+  SEARCH_CONFIG,
+  users,
+  workspaceMembers,
+} from "@/db/schema";
+import { AppError } from "@/server/errors";
+import { readMessages } from "@/server/messages/read";
+import type { MessageView } from "@/server/messages/types";
+import { isEmptySearch, parseSearch, type SearchQuery } from "./query";
+
+const CANDIDATES = 500;
+// Control characters cannot be in a stored body (server/schemas.ts), so they mark highlights safely.
+const START = "\u0001";
+const STOP = "\u0002";
+
+export interface SearchHit {
+  message: MessageView;
+  /** Matched ranges of `message.body`, as [start, end) string offsets. */
+  highlights: { start: number; end: number }[];
+  channelName: string | null;
+}
+
+const config = sql.raw(`'${SEARCH_CONFIG}'::regconfig`);
+
+/**
+ * The full-text query's parts: the terms, stemmed like the body's stemmed
+ * words, and the word being typed, as a prefix of the body's words as
+ * written (the search vector holds both; db/schema/messages.ts).
+ */
+function tsqueries(query: SearchQuery): { terms: SQL | null; prefix: SQL | null } {
+  return {
+    terms: query.text ? sql`websearch_to_tsquery(${config}, ${query.text})` : null,
+    // The prefix is letters and digits only (query.ts), so quoting it as a lexeme is safe.
+    prefix: query.prefix ? sql`to_tsquery('simple', ${`'${query.prefix}':*`})` : null,
+  };
+}
+
+/** A headline of `body` with the matches of `query` marked, under `configuration`. */
+const headline = (configuration: SQL, query: SQL | null) =>
+  query
+    ? sql`ts_headline(${configuration}, m.${sql.identifier(messages.body.name)}, ${query}, ${`StartSel=${START}, StopSel=${STOP}, HighlightAll=true`})`
+    : sql`NULL`;
+
+/** Members of the workspace that `@name` may mean: an email, its local part, a name, or a name's start. */
+async function people(db: Db, workspaceId: string, names: string[]): Promise<string[][]> {
+  return Promise.all(
+    names.map(async (raw) => {
+      const name = raw.toLowerCase();
+      const compact = name.replace(/\s+/g, "");
+      const rows = await db
+        .select({ id: users.id })
+        .from(workspaceMembers)
+        .innerJoin(users, eq(users.id, workspaceMembers.userId))
+        .where(
+          and(
+            eq(workspaceMembers.workspaceId, workspaceId),
+            or(
+              eq(sql`lower(${users.email})`, name),
+              eq(sql`split_part(lower(${users.email}), '@', 1)`, name),
+              eq(sql`replace(lower(${users.name}), ' ', '')`, compact),
+              sql`lower(${users.name}) LIKE ${`${name.replace(/[\\%_]/g, "\\$&")}%`}`,
+            ),
+          ),
+        )
+        .limit(20);
+      return rows.map((row) => row.id);
+    }),
+  );
+}
+
+const dayStart = (day: string) => sql`${`${day}T00:00:00Z`}::timestamptz`;
+const dayEnd = (day: string) => sql`(${`${day}T00:00:00Z`}::timestamptz + interval '1 day')`;
+
+/** The conditions of a query's filters on `messages`; null when a filter can match nothing. */
+async function filters(
+  db: Db,
+  userId: string,
+  workspaceId: string,
+  query: SearchQuery,
+): Promise<SQL[] | null> {
+  const conditions: SQL[] = [];
+  const [fromPeople, inPeople] = await Promise.all([
+    people(db, workspaceId, query.fromPeople),
+    people(db, workspaceId, query.inPeople),
+  ]);
+  if (fromPeople.some((ids) => ids.length === 0) || inPeople.some((ids) => ids.length === 0))
+    return null;
+  for (const ids of fromPeople) conditions.push(inArray(messages.authorId, ids));
+  // Channels I am in, of this workspace (named, when the query names them).
+  const myChannels = db
+    .select({ id: channelMembers.channelId })
+    .from(channelMembers)
+    .innerJoin(channels, eq(channels.id, channelMembers.channelId))
+    .where(
+      and(
+        eq(channelMembers.userId, userId),
+        eq(channels.workspaceId, workspaceId),
+        query.inChannels.length > 0 ? inArray(channels.name, query.inChannels) : undefined,
+      ),
+    );
+  // Conversations I am in, of this workspace (with each person named, when the query names some).
+  const withPeople = inPeople.map(
+    (ids) =>
+      sql`EXISTS (SELECT 1 FROM ${conversationMembers} AS other
+                   WHERE other.${sql.identifier(conversationMembers.conversationId.name)} = ${conversationMembers.conversationId}
+                     AND other.${sql.identifier(conversationMembers.userId.name)} = ANY(${sql.param(ids)}::uuid[]))`,
+  );
+  const myConversations = db
+    .select({ id: conversationMembers.conversationId })
+    .from(conversationMembers)
+    .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
+    .where(
+      and(
+        eq(conversationMembers.userId, userId),
+        eq(conversations.workspaceId, workspaceId),
+        ...withPeople,
+      ),
+    );
+  const places: SQL[] = [];
+  if (inPeople.length === 0) places.push(inArray(messages.channelId, myChannels));
+  if (query.inChannels.length === 0) places.push(inArray(messages.conversationId, myConversations));
+  if (places.length === 0) return null;
+  conditions.push(or(...places) as SQL);
+  if (query.before) conditions.push(lt(messages.createdAt, dayStart(query.before)));
+  if (query.after) conditions.push(gte(messages.createdAt, dayEnd(query.after)));
+  if (query.on)
+    conditions.push(
+      gte(messages.createdAt, dayStart(query.on)),
+      lt(messages.createdAt, dayEnd(query.on)),
+    );
+  if (query.hasLink) conditions.push(sql`${messages.body} ~* ${"(https?://|www\\.)"}`);
+  return conditions;
+}
+
+/** Where a result page continues: an offset into the ranked results. */
+export function decodeSearchCursor(cursor: string | undefined): number {
+  if (!cursor) return 0;
+  const offset = Number(Buffer.from(cursor, "base64url").toString("utf8"));
+  if (!Number.isInteger(offset) || offset < 0 || offset > CANDIDATES)
+    throw new AppError(
+      "BAD_REQUEST",
+      "cursor: not a cursor this search gave; start again without it.",
+    );
+  return offset;
+}
+
+const encodeCursor = (offset: number) => Buffer.from(String(offset)).toString("base64url");
+
+/** Offsets of the marked ranges in a headline, and the text without its markers. */
+export function highlightRanges(marked: string): { start: number; end: number }[] {
+  const ranges: { start: number; end: number }[] = [];
+  let plain = 0;
+  let start = -1;
+  for (const char of marked) {
+    if (char === START) start = plain;
+    else if (char === STOP) {
+      if (start >= 0 && plain > start) ranges.push({ start, end: plain });
+      start = -1;
+    } else plain += char.length;
+  }
+  return ranges;
+}
+
+/** Ranges in order, overlapping ones joined. */
+function mergeRanges(ranges: { start: number; end: number }[]) {
+  const merged: { start: number; end: number }[] = [];
+  for (const range of [...ranges].sort((a, b) => a.start - b.start)) {
+    const last = merged.at(-1);
+    if (last && range.start <= last.end) last.end = Math.max(last.end, range.end);
+    else merged.push({ ...range });
+  }
+  return merged;
+}
+
+export async function searchMessages(
+  db: Db,
+  userId: string,
+  workspaceId: string,
+  input: { query: string; cursor?: string; limit: number },
+): Promise<{ hits: SearchHit[]; nextCursor: string | null }> {
+  const query = parseSearch(input.query);
+  if (isEmptySearch(query))
+    throw new AppError(
+      "BAD_REQUEST",
+      "query: type words to look for, or a filter such as from:@name.",
+    );
+  const offset = decodeSearchCursor(input.cursor);
+  const conditions = await filters(db, userId, workspaceId, query);
+  if (!conditions) return { hits: [], nextCursor: null };
+  const { terms, prefix } = tsqueries(query);
+  const both = terms && prefix ? sql`(${terms} && ${prefix})` : (terms ?? prefix);
+  const rank = both ? sql`ts_rank_cd(${messages.searchVector}, ${both})` : sql`0`;
+  const matches = both ? sql`${messages.searchVector} @@ ${both}` : sql`true`;
+  const result = await db.execute(sql`
+    WITH candidates AS (
+      SELECT ${messages.id} AS id, ${messages.createdAt} AS created_at, ${rank} AS rank
+        FROM ${messages}
+       WHERE ${matches} AND ${messages.deletedAt} IS NULL AND ${and(...conditions)}
+       ORDER BY ${messages.createdAt} DESC
+       LIMIT ${CANDIDATES}
+    )
+    SELECT c.id, ${headline(config, terms)} AS terms_headline, ${headline(sql`'simple'::regconfig`, prefix)} AS prefix_headline
+      FROM candidates c JOIN ${messages} AS m ON m.${sql.identifier(messages.id.name)} = c.id
+     ORDER BY c.rank DESC, c.created_at DESC, c.id
+    OFFSET ${offset} LIMIT ${input.limit + 1}`);
+  const rows = parseRows(
+    result,
+    z.object({
+      id: z.string(),
+      terms_headline: z.string().nullable(),
+      prefix_headline: z.string().nullable(),
+    }),
+  );
+  const page = rows.slice(0, input.limit);
+  if (page.length === 0) return { hits: [], nextCursor: null };
+  const [views, names] = await Promise.all([
+    readMessages(
+      db,
+      inArray(
+        messages.id,
+        page.map((row) => row.id),
+      ),
+    ),
+    db
+      .select({ id: channels.id, name: channels.name })
+      .from(channels)
+      .innerJoin(messages, eq(messages.channelId, channels.id))
+      .where(
+        inArray(
+          messages.id,
+          page.map((row) => row.id),
+        ),
+      ),
+  ]);
+  const byId = new Map(views.map((view) => [view.id, view]));
+  const channelNames = new Map(names.map((row) => [row.id, row.name]));
+  const hits = page.flatMap((row): SearchHit[] => {
+    const message = byId.get(row.id);
+    if (!message) return [];
+    return [
+      {
+        message,
+        highlights: mergeRanges([
+          ...highlightRanges(row.terms_headline ?? ""),
+          ...highlightRanges(row.prefix_headline ?? ""),
+        ]),
+        channelName: message.channelId ? (channelNames.get(message.channelId) ?? null) : null,
+      },
+    ];
+  });
+  const next = offset + input.limit;
+  return {
+    hits,
+    nextCursor: rows.length > input.limit && next < CANDIDATES ? encodeCursor(next) : null,
+  };
+}
