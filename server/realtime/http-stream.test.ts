@@ -17,7 +17,14 @@ let server: AppServer;
 beforeAll(async () => {
   server = await startAppServer({
     databaseUrl: inject("databaseUrl"),
-    env: { SEQUENT_DIAGNOSTICS: "1", NODE_OPTIONS: "--expose-gc", REDIS_URL: undefined },
+    env: {
+      SEQUENT_DIAGNOSTICS: "1",
+      NODE_OPTIONS: "--expose-gc",
+      REDIS_URL: undefined,
+      // One person opens a thousand streams here, to measure what each costs.
+      STREAMS_PER_USER: "5000",
+      STREAMS_PER_TOKEN: "5000",
+    },
   });
 });
 afterAll(() => server?.stop());
@@ -138,7 +145,8 @@ describe("event streams over HTTP", () => {
     expect(Date.now() - removedAt).toBeLessThan(1_000);
     expect(stream.events.at(-1)?.data).toEqual({
       type: "stream.closed",
-      reason: "You are no longer a member of this channel.",
+      // Told who removed them, from where.
+      reason: `${owner.name} removed you from #${(await owner.api.channel.get({ channelId: privateChannel })).name}.`,
     });
     stream.close();
 

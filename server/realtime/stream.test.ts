@@ -141,7 +141,8 @@ describe("message.onEvent", () => {
     expect(Date.now() - removedAt).toBeLessThan(1000);
     expect(stream.received.at(-1)?.event).toEqual({
       type: "stream.closed",
-      reason: "You are no longer a member of this channel.",
+      // Told who removed them, from where.
+      reason: `${owner.name} removed you from #${(await owner.api.channel.get({ channelId })).name}.`,
     });
   });
 });

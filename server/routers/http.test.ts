@@ -92,7 +92,7 @@ describe("the API over HTTP", () => {
     const cookie = await signIn(url, ada.email.toUpperCase(), ada.password);
     const me = await trpcQuery(url, "user.me", undefined, { cookie });
     expect(me.status).toBe(200);
-    expect(me.body.result?.data).toEqual({ id: userId, email: ada.email, name: "Ada" });
+    expect(me.body.result?.data).toEqual({ id: userId, email: ada.email, name: "Ada", status: "" });
 
     expect(await workspaceCount(url, { cookie })).toBe(0);
     const created = await trpcMutation<Workspace>(
