@@ -1,7 +1,8 @@
 import { createElement, Fragment, isValidElement, type ReactNode } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import { mentionsIn, plainText, renderMessage } from "./markdown";
+import { mentionedUserIds } from "@/lib/mentions";
+import { plainText, renderMessage } from "./markdown";
 
 const ADA = "3f2b8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
 const BOB = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a";
@@ -184,9 +185,18 @@ describe("renderMessage: code", () => {
 });
 
 describe("renderMessage: blocks", () => {
-  it("renders a multi-line quote with formatting inside, ended by an unquoted line", () => {
-    expect(html("> **note**\n> second `line`\nafter")).toBe(
+  it("renders a multi-line quote with formatting inside, ended by a blank line", () => {
+    expect(html("> **note**\n> second `line`\n\nafter")).toBe(
       `<blockquote class="md-quote">${p('<strong>note</strong><br/>second <code class="md-code">line</code>')}</blockquote>${p("after")}`,
+    );
+  });
+
+  it("continues a quoted paragraph on an unquoted line (CommonMark's laziness)", () => {
+    expect(html("> note\nafter")).toBe(
+      `<blockquote class="md-quote">${p("note<br/>after")}</blockquote>`,
+    );
+    expect(html("> note\n- item")).toBe(
+      `<blockquote class="md-quote">${p("note")}</blockquote><ul class="md-list"><li>item</li></ul>`,
     );
   });
 
@@ -198,7 +208,11 @@ describe("renderMessage: blocks", () => {
   });
 
   it("renders bullet lists with - or *, and ordered lists with their start", () => {
-    expect(html("- one\n* two")).toBe('<ul class="md-list"><li>one</li><li>two</li></ul>');
+    expect(html("- one\n- two")).toBe('<ul class="md-list"><li>one</li><li>two</li></ul>');
+    // As CommonMark has it, another bullet character starts another list.
+    expect(html("- one\n* two")).toBe(
+      '<ul class="md-list"><li>one</li></ul><ul class="md-list"><li>two</li></ul>',
+    );
     expect(html("1. one\n2. *two*")).toBe(
       '<ol class="md-list"><li>one</li><li><em>two</em></li></ol>',
     );
@@ -207,12 +221,16 @@ describe("renderMessage: blocks", () => {
     );
   });
 
-  it("nests lists indented by two or more spaces", () => {
+  it("nests lists indented to the item's text", () => {
     expect(html("- a\n  - b\n    1. c\n- d")).toBe(
       '<ul class="md-list"><li>a<ul class="md-list"><li>b<ol class="md-list"><li>c</li></ol></li></ul></li><li>d</li></ul>',
     );
-    expect(html("1. a\n  - b")).toBe(
+    expect(html("1. a\n   - b")).toBe(
       '<ol class="md-list"><li>a<ul class="md-list"><li>b</li></ul></li></ol>',
+    );
+    // "1. " puts the item's text in column 3: two spaces are not inside it.
+    expect(html("1. a\n  - b")).toBe(
+      '<ol class="md-list"><li>a</li></ol><ul class="md-list"><li>b</li></ul>',
     );
   });
 
@@ -227,8 +245,10 @@ describe("renderMessage: blocks", () => {
     expect(html("- a\n\n- b")).toBe('<ul class="md-list"><li><p>a</p></li><li><p>b</p></li></ul>');
   });
 
-  it("ends a list at an unindented line or a different kind of list", () => {
-    expect(html("- a\nafter")).toBe(`<ul class="md-list"><li>a</li></ul>${p("after")}`);
+  it("ends a list at a blank line before unindented text, or at a different kind of list", () => {
+    expect(html("- a\n\nafter")).toBe(`<ul class="md-list"><li>a</li></ul>${p("after")}`);
+    // CommonMark's laziness: an unindented line right after an item continues its text.
+    expect(html("- a\nafter")).toBe('<ul class="md-list"><li>a<br/>after</li></ul>');
     expect(html("- a\n1. b")).toBe(
       '<ul class="md-list"><li>a</li></ul><ol class="md-list"><li>b</li></ol>',
     );
@@ -238,7 +258,15 @@ describe("renderMessage: blocks", () => {
     expect(html("*bold* start")).toBe(p("<em>bold</em> start"));
     expect(html("**bold** start")).toBe(p("<strong>bold</strong> start"));
     expect(html("-5 degrees\n--flag\n---")).toBe(p("-5 degrees<br/>--flag<br/>---"));
-    expect(html("-\n1.\n*")).toBe(p("-<br/>1.<br/>*"));
+  });
+
+  it("takes a lone marker for an empty item, as CommonMark does", () => {
+    expect(html("1. a\n2.\n3. b")).toBe('<ol class="md-list"><li>a</li><li></li><li>b</li></ol>');
+    expect(html("-\n1.\n*")).toBe(
+      '<ul class="md-list"><li></li></ul><ol class="md-list"><li></li></ol><ul class="md-list"><li></li></ul>',
+    );
+    // An empty item cannot interrupt a paragraph: a reply of "1." under a line stays text.
+    expect(html("Which one?\n1.")).toBe(p("Which one?<br/>1."));
   });
 });
 
@@ -310,6 +338,42 @@ describe("renderMessage: links", () => {
   it("does not link inside link text", () => {
     expect(html("[see https://a.com](https://b.com)")).toBe(
       p(a("https://b.com/", "see https://a.com")),
+    );
+    expect(html("[see <https://a.com>](https://b.com)")).toBe(
+      p(a("https://b.com/", "see https://a.com")),
+    );
+  });
+
+  it("links text that holds brackets, as ticket titles in chat do", () => {
+    expect(html("[[JIRA-123] Fix login](https://jira.example.com/browse/JIRA-123)")).toBe(
+      p(a("https://jira.example.com/browse/JIRA-123", "[JIRA-123] Fix login")),
+    );
+  });
+
+  it("takes a title (not rendered) and escaped parentheses in a link target", () => {
+    expect(html('[x](https://a.com/b "The title")')).toBe(p(a("https://a.com/b", "x")));
+    expect(html("[x](https://a.com/\\(b\\))")).toBe(p(a("https://a.com/(b)", "x")));
+    expect(html("[x](<https://a.com/b)>)")).toBe(p(a("https://a.com/b)", "x")));
+  });
+
+  it("lets a code span outrank a link", () => {
+    expect(html("[not a `link](https://a.com`)")).toBe(
+      p('[not a <code class="md-code">link](https://a.com</code>)'),
+    );
+  });
+
+  it("leaves out emphasis closers after a bare URL", () => {
+    expect(html("_see https://a.com/x_")).toBe(
+      p(`<em>see ${a("https://a.com/x", "https://a.com/x")}</em>`),
+    );
+    expect(html("~~https://a.com/x~~")).toBe(
+      p(`<del>${a("https://a.com/x", "https://a.com/x")}</del>`),
+    );
+  });
+
+  it("does not link file names or bare addresses", () => {
+    expect(html("see readme.md, run.sh and ada@example.com")).toBe(
+      p("see readme.md, run.sh and ada@example.com"),
     );
   });
 
@@ -468,6 +532,33 @@ describe("renderMessage: raw HTML never reaches the DOM", () => {
   it("does not decode entities", () => {
     expect(html("&lt;b&gt; &amp; &#60;")).toBe(p("&amp;lt;b&amp;gt; &amp;amp; &amp;#60;"));
   });
+
+  it.each([
+    '[x](https://a.com "\\" onmouseover=\\"alert(1)")',
+    '[x](https://a.com/"onmouseover="alert(1))',
+    "[x](https://a.com/&quot;onmouseover=&quot;alert(1))",
+    '<https://a.com/"onmouseover="alert(1)>',
+    'https://a.com/"onmouseover="alert(1)',
+    'www.a.com/"onmouseover="alert(1)',
+    '```"onmouseover="alert(1)\ncode\n```',
+    '```js" onmouseover="alert(1)\ncode\n```',
+    '[x](javascript:alert(1) "title")',
+    "[x](<javascript:alert(1)>)",
+    "[x](javascript&#58;alert(1))",
+    "[x]: javascript:alert(1)\n\n[x]",
+    "![x](javascript:alert(1))",
+    "![x](https://a.com/x.png)",
+    "[x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+    "[a](https://a.com)[b](vbscript:msgbox(1))",
+    "<a href=https://a.com>x</a>",
+  ])("keeps attributes and schemes safe in %j", (body) => {
+    const out = html(body);
+    expectSafeHtml(out);
+    expectSafeTree(renderMessage(body, { resolveMention }));
+    expect(out).not.toMatch(/<[^>]*\son\w+=/i);
+    expect(out).not.toMatch(/href="(?:javascript|data|vbscript):/i);
+    expect(out).not.toMatch(/<(img|script|iframe|svg|div)\b/i);
+  });
 });
 
 /** Rendered as a component, so React checks keys with an owner, as in the app. */
@@ -528,12 +619,12 @@ describe("plainText", () => {
   });
 });
 
-describe("mentionsIn", () => {
-  it("lists mentioned ids once each, lowercased, in order", () => {
-    expect(
-      mentionsIn(`<@${BOB}> hi <@${ADA.toUpperCase()}> \`<@${BOB}>\` <@${ADA}> <@nope>`),
-    ).toEqual([BOB, ADA]);
-    expect(mentionsIn("no mentions")).toEqual([]);
+describe("mentions and the server", () => {
+  it("shows as mentioned only people the server notifies (lib/mentions)", () => {
+    const body = `<@${BOB}> hi **<@${ADA.toUpperCase()}>** \`<@${BOB}>\` [x](https://a.com) <@nope>`;
+    expect(mentionedUserIds(body)).toEqual([BOB, ADA]);
+    const shown = html(body).match(/class="mention[^"]*">@\w+/g) ?? [];
+    expect(shown.map((s) => s.replace(/.*@/, ""))).toEqual(["Bob", "Ada"]);
   });
 });
 
