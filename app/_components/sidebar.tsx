@@ -122,8 +122,15 @@ export function Sidebar() {
             );
           })}
         </ul>
-        <Link href={`${base}/browse`} className="muted mb-4 block rounded px-2 py-1 text-sm">
+        <Link href={`${base}/browse`} className="muted block rounded px-2 py-1 text-sm">
           Browse channels
+        </Link>
+        <Link
+          href={`${base}/members`}
+          aria-current={pathname === `${base}/members` ? "page" : undefined}
+          className="muted mb-4 block rounded px-2 py-1 text-sm"
+        >
+          Members
         </Link>
         <div className="mb-1 flex items-center justify-between px-2">
           <h2 className="muted text-xs font-semibold uppercase tracking-wide">Direct messages</h2>
@@ -167,6 +174,9 @@ export function Sidebar() {
           {me.name}
         </p>
         <div className="flex flex-wrap gap-x-3 gap-y-1">
+          <Link href={`${base}/profile`} className="muted underline-offset-2 hover:underline">
+            Your profile
+          </Link>
           <Link href={`${base}/settings`} className="muted underline-offset-2 hover:underline">
             Workspace settings
           </Link>

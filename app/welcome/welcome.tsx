@@ -1,11 +1,16 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Button, Field } from "@/app/_components/form";
 import { describeError, useTRPC } from "@/app/_lib/trpc";
 import type { WorkspaceSummary } from "@/app/_lib/types";
+import type { AppRouter } from "@/server/routers/_app";
+import { MyInvitations } from "./invitations";
+
+type Invitation = inferRouterOutputs<AppRouter>["workspace"]["myInvitations"][number];
 
 /** The invite code from a pasted link (…/invite/CODE) or a bare code. */
 function inviteCode(text: string) {
@@ -14,7 +19,13 @@ function inviteCode(text: string) {
   return match?.[1] ?? trimmed;
 }
 
-export function Welcome({ workspaces }: { workspaces: WorkspaceSummary[] }) {
+export function Welcome({
+  workspaces,
+  invitations,
+}: {
+  workspaces: WorkspaceSummary[];
+  invitations: Invitation[];
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const [name, setName] = useState("");
@@ -27,6 +38,7 @@ export function Welcome({ workspaces }: { workspaces: WorkspaceSummary[] }) {
   const createError = create.error ? describeError(create.error) : undefined;
   return (
     <div className="mt-6 flex flex-col gap-8">
+      <MyInvitations initialInvitations={invitations} />
       <form
         className="flex flex-col gap-3"
         onSubmit={(event) => {

@@ -4,7 +4,10 @@ import { WorkspaceSettings } from "./workspace-settings";
 
 export const metadata: Metadata = { title: "Workspace settings" };
 
-/** Invites, members and leaving; the invite list only for owners and admins, as the API allows. */
+/**
+ * Invites, members and leaving; invite links and email invitations are listed
+ * only for owners and admins, as the API allows.
+ */
 export default async function WorkspaceSettingsPage({
   params,
 }: {
@@ -14,9 +17,10 @@ export default async function WorkspaceSettingsPage({
   const caller = await serverCaller();
   const workspace = await caller.workspace.get({ workspaceId });
   const isAdmin = workspace.role === "owner" || workspace.role === "admin";
-  const [members, invites] = await Promise.all([
+  const [members, invites, invitations] = await Promise.all([
     caller.workspace.members({ workspaceId }),
     isAdmin ? caller.workspace.listInvites({ workspaceId }) : null,
+    isAdmin ? caller.workspace.listInvitations({ workspaceId }) : null,
   ]);
-  return <WorkspaceSettings members={members} invites={invites} />;
+  return <WorkspaceSettings members={members} invites={invites} invitations={invitations} />;
 }

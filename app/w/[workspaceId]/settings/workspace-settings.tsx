@@ -1,10 +1,10 @@
 "use client";
 /**
- * Workspace settings: invite links, members and their roles, leaving. Any
- * member may create an invite; owners and admins see and revoke invites,
- * add people by email, change roles and remove people (only owners touch
- * owners). The server has the last word, and its refusals are shown where
- * they happened.
+ * Workspace settings: invite links, email invitations, members and their
+ * roles, leaving. Any member may create an invite link; owners and admins see
+ * and revoke links, invite people by email, change roles and remove people
+ * (only owners touch owners). The server has the last word, and its refusals
+ * are shown where they happened.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
@@ -20,10 +20,12 @@ import { useToast } from "@/app/_components/toast";
 import { useWorkspace } from "@/app/_components/workspace-context";
 import { describeError, useTRPC } from "@/app/_lib/trpc";
 import type { AppRouter } from "@/server/routers/_app";
+import { EmailInvitations } from "./email-invitations";
 
 type Outputs = inferRouterOutputs<AppRouter>;
 type Member = Outputs["workspace"]["members"][number];
 type Invite = Outputs["workspace"]["listInvites"][number];
+type Invitation = Outputs["workspace"]["listInvitations"][number];
 type Role = Member["role"];
 
 const roleLabel: Record<Role, string> = { owner: "Owner", admin: "Admin", member: "Member" };
@@ -37,10 +39,13 @@ const expiryChoices = [
 export function WorkspaceSettings({
   members: initialMembers,
   invites: initialInvites,
+  invitations: initialInvitations,
 }: {
   members: Member[];
   /** Null unless I am an owner or admin. */
   invites: Invite[] | null;
+  /** Null unless I am an owner or admin. */
+  invitations: Invitation[] | null;
 }) {
   const { workspace } = useWorkspace();
   const isAdmin = workspace.role === "owner" || workspace.role === "admin";
@@ -54,6 +59,15 @@ export function WorkspaceSettings({
         <InviteForm />
         {isAdmin ? <InviteList initialInvites={initialInvites} /> : null}
       </Section>
+      {isAdmin ? (
+        <Section
+          id="email-invitations-heading"
+          title="Email invitations"
+          description="Invite people by their email address: they join as members when they accept."
+        >
+          <EmailInvitations initialInvitations={initialInvitations ?? []} />
+        </Section>
+      ) : null}
       <Section
         id="members-heading"
         title="Members"
@@ -66,7 +80,6 @@ export function WorkspaceSettings({
         }
       >
         <MemberTable initialMembers={initialMembers} />
-        {isAdmin ? <AddByEmail /> : null}
       </Section>
       <LeaveWorkspace />
     </PageFrame>
@@ -417,70 +430,6 @@ function MemberTable({ initialMembers }: { initialMembers: Member[] }) {
         <p className="text-muted">They can come back only with a new invite link or invitation.</p>
       </ConfirmDialog>
     </>
-  );
-}
-
-function AddByEmail() {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const toast = useToast();
-  const { workspace } = useWorkspace();
-  const [email, setEmail] = useState("");
-  const add = useMutation(
-    trpc.workspace.addMember.mutationOptions({
-      onSuccess: ({ email: address }) => {
-        toast(
-          `Invitation sent to ${address}: they join ${workspace.name} when they accept it.`,
-          "info",
-        );
-        setEmail("");
-        return queryClient.invalidateQueries(
-          trpc.workspace.listInvitations.queryFilter({ workspaceId: workspace.id }),
-        );
-      },
-    }),
-  );
-  const error = add.error ? describeError(add.error) : undefined;
-  const emailError = error?.fields.email?.[0]
-    ? `Email ${error.fields.email[0]}.`
-    : error?.code === "NOT_FOUND"
-      ? error.message
-      : undefined;
-  return (
-    <form
-      className="flex flex-col gap-3 rounded-md border border-border p-3"
-      aria-labelledby="add-member-heading"
-      onSubmit={(event) => {
-        event.preventDefault();
-        add.mutate({ workspaceId: workspace.id, email });
-      }}
-    >
-      <h3 id="add-member-heading" className="text-sm font-semibold">
-        Invite by email
-      </h3>
-      <Field
-        label="Email"
-        name="add-member-email"
-        type="email"
-        autoComplete="off"
-        value={email}
-        onChange={(event) => setEmail(event.target.value)}
-        hint="They see the invitation when signed in with this address, and join as a member if they accept."
-        error={emailError}
-        required
-        maxLength={320}
-      />
-      {error && !emailError ? (
-        <p role="alert" className="text-sm text-danger">
-          {error.message}
-        </p>
-      ) : null}
-      <div>
-        <Button type="submit" disabled={add.isPending || email.trim() === ""}>
-          {add.isPending ? "Inviting…" : "Send invitation"}
-        </Button>
-      </div>
-    </form>
   );
 }
 
