@@ -12,7 +12,10 @@ import { conversationTitle } from "@/app/_lib/types";
 import { signOutAction } from "@/app/(auth)/actions";
 import { ChannelMark } from "./channel-mark";
 import { CreateChannelDialog } from "./create-channel-dialog";
+import { ActivityIcon, ThreadsIcon } from "./icons";
+import { MarkAllReadButton } from "./mark-all-read";
 import { NewConversationDialog } from "./new-conversation-dialog";
+import { SearchButton } from "./search-panel";
 import { ThemeToggle } from "./theme-toggle";
 import { useWorkspace } from "./workspace-context";
 
@@ -41,6 +44,8 @@ export function Sidebar() {
   const channels = useChat(store, (state) => state.channels);
   const conversations = useChat(store, (state) => state.conversations);
   const online = useChat(store, (state) => state.online);
+  const unreadThreads = useChat(store, (state) => state.threads.unreadThreads);
+  const activityUnread = useChat(store, (state) => state.activityUnread);
   const router = useRouter();
   const pathname = usePathname();
   const params = useParams<{ channelId?: string; conversationId?: string }>();
@@ -88,7 +93,31 @@ export function Sidebar() {
           </button>
         ) : null}
       </div>
+      <div className="px-2 pt-2">
+        <SearchButton />
+      </div>
       <nav aria-label="Channels and direct messages" className="flex-1 overflow-y-auto p-2">
+        <ul className="mb-4 flex flex-col gap-0.5">
+          {[
+            { path: "threads", label: "Threads", Icon: ThreadsIcon, count: unreadThreads },
+            { path: "activity", label: "Activity", Icon: ActivityIcon, count: activityUnread },
+          ].map(({ path, label, Icon, count }) => {
+            const active = pathname === `${base}/${path}`;
+            return (
+              <li key={path}>
+                <Link
+                  href={`${base}/${path}`}
+                  aria-current={active ? "page" : undefined}
+                  className={linkClass(active, count > 0)}
+                >
+                  <Icon className="muted" />
+                  <span className="truncate">{label}</span>
+                  <Badge count={count} mention={0} />
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
         <div className="mb-1 flex items-center justify-between px-2">
           <h2 className="muted text-xs font-semibold uppercase tracking-wide">Channels</h2>
           <button
@@ -183,6 +212,7 @@ export function Sidebar() {
           <Link href={`${base}/tokens`} className="muted underline-offset-2 hover:underline">
             API tokens
           </Link>
+          <MarkAllReadButton className="muted rounded px-0 underline-offset-2 hover:underline" />
         </div>
         <ThemeToggle className="muted" />
         <form action={signOutAction}>

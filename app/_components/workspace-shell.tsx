@@ -21,6 +21,7 @@ import type {
 } from "@/app/_lib/types";
 import { targetInput } from "@/lib/target";
 import { QuickSwitcher } from "./quick-switcher";
+import { SearchPanel } from "./search-panel";
 import { Sidebar } from "./sidebar";
 import { useToast } from "./toast";
 import { type OpenTarget, WorkspaceContext, type WorkspaceContextValue } from "./workspace-context";
@@ -139,6 +140,7 @@ export function WorkspaceShell({
         <div className="flex min-w-0 flex-1 flex-col">{children}</div>
       </div>
       <QuickSwitcher />
+      <SearchPanel />
     </WorkspaceContext.Provider>
   );
 }
