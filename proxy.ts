@@ -33,6 +33,9 @@ export function proxy(request: NextRequest) {
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("x-nonce", nonce);
   requestHeaders.set("Content-Security-Policy", policy);
+  // Layouts do not see the URL; the workspace layout sends a signed-out
+  // visitor to sign in and back to exactly this page.
+  requestHeaders.set("x-sequent-path", `${request.nextUrl.pathname}${request.nextUrl.search}`);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set("Content-Security-Policy", policy);
   for (const [name, value] of Object.entries(transportHeaders({ peer: currentPeer() })))

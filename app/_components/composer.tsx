@@ -1,191 +1,145 @@
 "use client";
-import { useEffect, useMemo, useRef, useState } from "react";
 /**
- * The message box: Enter sends, Shift+Enter breaks the line, Up on an empty
- * box edits your last message, "@" suggests people. The draft is kept per
- * channel across reloads; sends go through the outbox, so they show at once
- * as pending and are retried with the same clientMessageId until stored.
+ * The message box of a channel, a conversation or a thread: Enter sends,
+ * Shift+Enter breaks the line, Up on an empty box edits your last message,
+ * "@" suggests people. The draft is kept per place (and per thread) across
+ * reloads; sends go through the outbox, so they show at once as pending and
+ * are retried with the same clientMessageId until stored.
  */
+import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from "react";
+import { type ChosenMentions, decodeMentions } from "@/app/_lib/mention-text";
+import { DRAFT_BACK, type DraftBack } from "@/app/_lib/outbox";
 import { useTRPCClient } from "@/app/_lib/trpc";
-import { type Target, targetInput, targetKey } from "@/lib/target";
+import { sameTarget, type Target, targetInput, targetKey } from "@/lib/target";
+import { isOverLimit, MessageEditor } from "./message-editor";
 import { useMembers } from "./use-members";
 import { useWorkspace } from "./workspace-context";
 
 const TYPING_EVERY_MS = 3000;
 
-/** "@Ada Lovelace" as typed becomes the mention token "<@id>" on the wire. */
-function encodeMentions(body: string, chosen: Map<string, string>) {
-  let encoded = body;
-  for (const [name, id] of [...chosen].sort((a, b) => b[0].length - a[0].length)) {
-    encoded = encoded.split(`@${name}`).join(`<@${id}>`);
-  }
-  return encoded;
+export interface ComposerHandle {
+  focus(): void;
 }
 
-export function Composer({
-  target,
-  placeholder,
-  onEditLast,
-}: {
-  target: Target;
-  placeholder: string;
-  onEditLast: () => void;
-}) {
+export const Composer = forwardRef<
+  ComposerHandle,
+  {
+    target: Target;
+    /** Replies go into this thread. */
+    parentId?: string;
+    /** For thread replies: where "Also send to …" sends them. */
+    channelLabel?: string;
+    placeholder: string;
+    onEditLast?: () => void;
+  }
+>(function Composer({ target, parentId, channelLabel, placeholder, onEditLast }, ref) {
   const { outbox, me } = useWorkspace();
+  const { resolve } = useMembers();
   const client = useTRPCClient();
-  const { members } = useMembers();
-  const draftKey = `sequent:draft:${me.id}:${targetKey(target)}`;
+  const draftKey = `sequent:draft:${me.id}:${targetKey(target)}${parentId ? `:${parentId}` : ""}`;
   const [body, setBody] = useState("");
-  const [mentionQuery, setMentionQuery] = useState<string | null>(null);
-  const [active, setActive] = useState(0);
-  const chosen = useRef(new Map<string, string>());
+  const [alsoInChannel, setAlsoInChannel] = useState(false);
+  const chosen = useRef<ChosenMentions>(new Map());
   const lastTyping = useRef(0);
   const box = useRef<HTMLTextAreaElement>(null);
+  const submit = useRef<(() => void) | null>(null);
+  useImperativeHandle(ref, () => ({ focus: () => box.current?.focus() }), []);
 
   useEffect(() => {
     setBody(window.localStorage.getItem(draftKey) ?? "");
     chosen.current = new Map();
   }, [draftKey]);
 
+  // A message that could not be sent comes back here to be changed, mentions as names.
+  useEffect(() => {
+    const back = (event: Event) => {
+      const { detail } = event as CustomEvent<DraftBack>;
+      if (!sameTarget(detail.target, target) || (detail.parentId ?? undefined) !== parentId) return;
+      const decoded = decodeMentions(detail.body, resolve);
+      chosen.current = decoded.chosen;
+      setBody(decoded.text);
+      window.localStorage.setItem(draftKey, decoded.text);
+      box.current?.focus();
+    };
+    window.addEventListener(DRAFT_BACK, back);
+    return () => window.removeEventListener(DRAFT_BACK, back);
+  }, [target, parentId, resolve, draftKey]);
+
   const update = (value: string) => {
     setBody(value);
     if (value) window.localStorage.setItem(draftKey, value);
     else window.localStorage.removeItem(draftKey);
-    const caret = box.current?.selectionStart ?? value.length;
-    const match = /(?:^|\s)@([^\s@]{0,30})$/.exec(value.slice(0, caret));
-    setMentionQuery(match ? (match[1] ?? "") : null);
-    setActive(0);
     const now = Date.now();
     if (value.trim() && now - lastTyping.current > TYPING_EVERY_MS) {
       lastTyping.current = now;
-      client.channel.typing.mutate(targetInput(target)).catch(() => {});
+      client.channel.typing
+        .mutate({ ...targetInput(target), ...(parentId ? { threadId: parentId } : {}) })
+        .catch(() => {});
     }
   };
 
-  const suggestions = useMemo(() => {
-    if (mentionQuery === null) return [];
-    const needle = mentionQuery.toLowerCase();
-    return members.filter((member) => member.name.toLowerCase().includes(needle)).slice(0, 6);
-  }, [mentionQuery, members]);
-
-  const pickMention = (index: number) => {
-    const member = suggestions[index];
-    const element = box.current;
-    if (!member || !element) return;
-    const caret = element.selectionStart;
-    const before = body.slice(0, caret).replace(/@[^\s@]{0,30}$/, `@${member.name} `);
-    chosen.current.set(member.name, member.userId);
-    update(before + body.slice(caret));
-    setMentionQuery(null);
-    requestAnimationFrame(() => element.setSelectionRange(before.length, before.length));
-  };
-
-  const send = () => {
-    const text = body.trim();
-    if (!text) return;
+  const send = (wire: string) => {
     outbox.enqueue({
       clientMessageId: crypto.randomUUID(),
       target,
-      body: encodeMentions(text, chosen.current),
-      parentId: null,
+      body: wire,
+      parentId: parentId ?? null,
+      alsoInChannel: Boolean(parentId && alsoInChannel),
     });
     chosen.current = new Map();
     update("");
     lastTyping.current = 0;
   };
 
+  const over = isOverLimit(body);
   return (
     <form
       className="relative border-t border-border p-3"
+      aria-label={parentId ? "Reply in thread" : "Send a message"}
       onSubmit={(event) => {
         event.preventDefault();
-        send();
+        submit.current?.();
       }}
     >
-      {suggestions.length > 0 ? (
-        <div
-          id="mention-suggestions"
-          role="listbox"
-          aria-label="People to mention"
-          className="absolute bottom-full left-3 mb-1 w-64 rounded-md border border-border bg-bg p-1 shadow-lg"
-        >
-          {suggestions.map((member, index) => (
-            <div
-              key={member.userId}
-              id={`mention-${member.userId}`}
-              role="option"
-              tabIndex={-1}
-              aria-selected={index === active}
-              onMouseDown={(event) => {
-                event.preventDefault();
-                pickMention(index);
-              }}
-              onKeyDown={(event) => {
-                if (event.key === "Enter") pickMention(index);
-              }}
-              className={`cursor-pointer rounded px-2 py-1 text-sm ${index === active ? "bg-accent text-accent-fg" : ""}`}
-            >
-              {member.name}
-            </div>
-          ))}
-        </div>
-      ) : null}
       <div className="flex items-end gap-2 rounded-lg border border-border bg-bg p-2 focus-within:border-accent">
-        <textarea
-          ref={box}
-          aria-label={placeholder}
-          placeholder={placeholder}
+        <MessageEditor
           value={body}
-          rows={Math.min(8, Math.max(1, body.split("\n").length))}
-          aria-autocomplete="list"
-          aria-controls={suggestions.length > 0 ? "mention-suggestions" : undefined}
-          aria-activedescendant={
-            suggestions[active] ? `mention-${suggestions[active].userId}` : undefined
-          }
-          onChange={(event) => update(event.target.value)}
-          onKeyDown={(event) => {
-            if (suggestions.length > 0) {
-              if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-                event.preventDefault();
-                setActive(
-                  (index) =>
-                    (index + (event.key === "ArrowDown" ? 1 : suggestions.length - 1)) %
-                    suggestions.length,
-                );
-                return;
-              }
-              if (event.key === "Enter" || event.key === "Tab") {
-                event.preventDefault();
-                pickMention(active);
-                return;
-              }
-              if (event.key === "Escape") {
-                setMentionQuery(null);
-                return;
-              }
-            }
-            if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
-              event.preventDefault();
-              send();
-            } else if (event.key === "ArrowUp" && body === "") {
-              event.preventDefault();
-              onEditLast();
-            }
-          }}
-          className="max-h-48 min-h-6 flex-1 resize-none bg-transparent outline-none"
+          onChange={update}
+          onSubmit={send}
+          onEmptyUp={onEditLast}
+          chosen={chosen}
+          label={placeholder}
+          placeholder={placeholder}
+          boxRef={box}
+          submitRef={submit}
         />
         <button
           type="submit"
-          disabled={!body.trim()}
+          disabled={!body.trim() || over}
           className="rounded-md bg-accent px-3 py-1.5 text-sm font-medium text-accent-fg disabled:opacity-50"
         >
-          Send
+          {parentId ? "Reply" : "Send"}
         </button>
       </div>
+      {parentId && channelLabel ? (
+        <label className="mt-2 flex items-center gap-2 text-sm">
+          <input
+            type="checkbox"
+            checked={alsoInChannel}
+            onChange={(event) => setAlsoInChannel(event.target.checked)}
+          />
+          Also send to {channelLabel}
+        </label>
+      ) : null}
       <p className="mt-1 hidden text-xs text-muted sm:block">
-        <kbd>Enter</kbd> to send · <kbd>Shift</kbd>+<kbd>Enter</kbd> for a new line · <kbd>↑</kbd>{" "}
-        to edit your last message
+        <kbd>Enter</kbd> to send · <kbd>Shift</kbd>+<kbd>Enter</kbd> for a new line
+        {onEditLast ? (
+          <>
+            {" "}
+            · <kbd>↑</kbd> to edit your last message
+          </>
+        ) : null}
       </p>
     </form>
   );
-}
+});

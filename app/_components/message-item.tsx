@@ -1,22 +1,33 @@
 "use client";
-/** One message: author and time (unless grouped), the safe rendering of its body, reactions and actions. */
+/**
+ * One message: author and time (grouped messages show their time on hover or
+ * focus), the safe rendering of its body, its reactions, its thread's
+ * summary, and its actions — react, reply in thread, edit, delete, copy
+ * link, mark unread from here, pin.
+ */
 import { useMutation } from "@tanstack/react-query";
 import { memo, useEffect, useRef, useState } from "react";
 import { renderMessage } from "@/app/_lib/markdown";
+import { type ChosenMentions, decodeMentions } from "@/app/_lib/mention-text";
 import { describeError, useTRPC } from "@/app/_lib/trpc";
 import type { Message } from "@/app/_lib/types";
+import { targetInput, targetOf } from "@/lib/target";
 import { formatTime } from "@/lib/time";
+import { permalink } from "./channel-menu";
 import { Dialog } from "./dialog";
 import { Button } from "./form";
+import { MessageEditor } from "./message-editor";
+import { ReactionBar, ReactionPicker } from "./reactions";
 import { useToast } from "./toast";
-
-export const REACTIONS = ["👍", "❤️", "😂", "🎉", "👀", "✅"];
+import { useWorkspace } from "./workspace-context";
 
 export interface MessageItemProps {
   message: Message;
   grouped: boolean;
   /** The first message after your read position (the visual divider is hidden from screen readers). */
   firstUnread?: boolean;
+  /** A linked message (permalink), shown highlighted. */
+  highlighted?: boolean;
   meId: string;
   canModerate: boolean;
   writable: boolean;
@@ -24,13 +35,21 @@ export interface MessageItemProps {
   setEditing: (messageId: string | null) => void;
   resolveMention: (userId: string) => string | undefined;
   onChanged: (message: Message) => void;
+  /** Opens this message's thread (null in a thread panel, where it is open already). */
+  onOpenThread: ((rootId: string) => void) | null;
+  /** In a thread panel: replies are not threads themselves, and the panel marks no channel unread. */
+  inThread?: boolean;
   setSize: number;
+  /** Roving tabindex: only the list's current message is a Tab stop. */
+  tabStop: boolean;
+  onFocusItem: (sequence: number) => void;
 }
 
 export const MessageItem = memo(function MessageItem({
   message,
   grouped,
   firstUnread = false,
+  highlighted = false,
   meId,
   canModerate,
   writable,
@@ -38,16 +57,28 @@ export const MessageItem = memo(function MessageItem({
   setEditing,
   resolveMention,
   onChanged,
+  onOpenThread,
+  inThread = false,
   setSize,
+  tabStop,
+  onFocusItem,
 }: MessageItemProps) {
   const trpc = useTRPC();
   const toast = useToast();
+  const { workspace } = useWorkspace();
   const [picking, setPicking] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const onError = (error: unknown) => toast(`${describeError(error).message}`);
-  const react = useMutation(trpc.message.react.mutationOptions({ onSuccess: onChanged, onError }));
-  const unreact = useMutation(
-    trpc.message.unreact.mutationOptions({ onSuccess: onChanged, onError }),
+  const changeOptions = { onSuccess: onChanged, onError };
+  const react = useMutation(trpc.message.react.mutationOptions(changeOptions));
+  const unreact = useMutation(trpc.message.unreact.mutationOptions(changeOptions));
+  const pin = useMutation(trpc.message.pin.mutationOptions(changeOptions));
+  const unpin = useMutation(trpc.message.unpin.mutationOptions(changeOptions));
+  const markUnread = useMutation(
+    trpc.message.markUnread.mutationOptions({
+      onSuccess: () => toast("Marked unread from this message.", "info"),
+      onError,
+    }),
   );
   const remove = useMutation(
     trpc.message.delete.mutationOptions({
@@ -61,21 +92,39 @@ export const MessageItem = memo(function MessageItem({
   const mine = message.author.id === meId;
   const deleted = message.deletedAt !== null;
   const created = new Date(message.createdAt);
+  const link = permalink(workspace.id, message);
 
   const toggle = (emoji: string, reacted: boolean) => {
     setPicking(false);
     (reacted ? unreact : react).mutate({ messageId: message.id, emoji });
   };
 
+  const copyLink = async () => {
+    const url = new URL(
+      message.parentId ? `${link}?thread=${message.parentId}` : link,
+      window.location.origin,
+    ).toString();
+    try {
+      await navigator.clipboard.writeText(url);
+      toast("Link copied.", "info");
+    } catch {
+      toast(`Copy this link: ${url}`, "info");
+    }
+  };
+
+  const action = "rounded px-2 py-0.5 text-sm hover:bg-hover";
   return (
     <article
       aria-posinset={message.sequence}
       aria-setsize={setSize}
-      aria-label={`${firstUnread ? "New messages start here. " : ""}${message.author.name}, ${formatTime(created, "full")}`}
-      // biome-ignore lint/a11y/noNoninteractiveTabindex: articles in a feed are focusable (WAI-ARIA feed pattern)
-      tabIndex={0}
+      aria-label={`${firstUnread ? "New messages start here. " : ""}${highlighted ? "Linked message. " : ""}${message.author.name}, ${formatTime(created, "full")}`}
+      tabIndex={tabStop ? 0 : -1}
+      onFocus={(event) => {
+        if (event.target === event.currentTarget) onFocusItem(message.sequence);
+      }}
       data-sequence={message.sequence}
-      className={`group relative flex flex-col px-4 ${grouped ? "pt-0.5" : "pt-2"} pb-0.5 hover:bg-hover focus-within:bg-hover`}
+      data-id={message.id}
+      className={`group relative flex flex-col px-4 ${grouped ? "pt-0.5" : "pt-2"} pb-0.5 hover:bg-hover focus-within:bg-hover ${highlighted ? "bg-accent/10 ring-2 ring-accent ring-inset" : ""}`}
     >
       {!grouped ? (
         <header className="flex items-baseline gap-2">
@@ -87,14 +136,37 @@ export const MessageItem = memo(function MessageItem({
           >
             {formatTime(created, "time")}
           </time>
+          {message.pinnedAt ? <span className="text-xs text-muted">📌 Pinned</span> : null}
         </header>
+      ) : (
+        <time
+          dateTime={message.createdAt}
+          title={formatTime(created, "full")}
+          className="absolute top-1 left-1 hidden w-10 text-right text-[10px] text-muted group-hover:block group-focus-within:block"
+        >
+          {formatTime(created, "time")}
+        </time>
+      )}
+      {message.parentId && !inThread && onOpenThread ? (
+        <button
+          type="button"
+          className="self-start text-xs text-muted underline"
+          onClick={() => onOpenThread(message.parentId as string)}
+        >
+          Replied in a thread
+        </button>
       ) : null}
       {editing ? (
-        <EditBox message={message} onDone={() => setEditing(null)} onChanged={onChanged} />
+        <EditBox
+          message={message}
+          resolveMention={resolveMention}
+          onDone={() => setEditing(null)}
+          onChanged={onChanged}
+        />
       ) : deleted ? (
         <p className="text-sm text-muted italic">This message was deleted.</p>
       ) : (
-        <div className="md-body break-words leading-relaxed">
+        <div dir="auto" className="md-body break-words leading-relaxed">
           {renderMessage(message.body, { resolveMention, currentUserId: meId })}
           {message.editedAt ? (
             <span
@@ -106,81 +178,96 @@ export const MessageItem = memo(function MessageItem({
           ) : null}
         </div>
       )}
-      {message.reactions.length > 0 && !deleted ? (
-        <ul aria-label="Reactions" className="mt-1 flex flex-wrap gap-1">
-          {message.reactions.map((reaction) => {
-            const reacted = reaction.userIds.includes(meId);
-            return (
-              <li key={reaction.emoji}>
-                <button
-                  type="button"
-                  aria-pressed={reacted}
-                  disabled={!writable}
-                  aria-label={`${reaction.emoji} ${reaction.count} ${reaction.count === 1 ? "reaction" : "reactions"}${reacted ? ", including yours" : ""}`}
-                  onClick={() => toggle(reaction.emoji, reacted)}
-                  className={`rounded-full border px-2 text-sm ${reacted ? "border-accent bg-accent/10" : "border-border"}`}
-                >
-                  {reaction.emoji} {reaction.count}
-                </button>
-              </li>
-            );
-          })}
-        </ul>
+      <ReactionBar
+        message={message}
+        meId={meId}
+        writable={writable}
+        resolveName={resolveMention}
+        onToggle={toggle}
+      />
+      {!inThread && onOpenThread && message.replyCount > 0 ? (
+        <button
+          type="button"
+          onClick={() => onOpenThread(message.id)}
+          className="mt-1 flex items-center gap-2 self-start rounded px-1 text-sm text-accent hover:bg-hover"
+        >
+          <span className="font-semibold">
+            {message.replyCount} {message.replyCount === 1 ? "reply" : "replies"}
+          </span>
+          {message.replyUsers.length > 0 ? (
+            <span className="text-muted">
+              from {message.replyUsers.map((user) => user.name).join(", ")}
+            </span>
+          ) : null}
+          {message.lastReplyAt ? (
+            <span className="text-xs text-muted">
+              · last {formatTime(message.lastReplyAt, "short")}
+            </span>
+          ) : null}
+        </button>
       ) : null}
-      {writable && !deleted && !editing ? (
+      {!deleted && !editing ? (
         <div
           role="toolbar"
           aria-label="Message actions"
-          className="absolute -top-3 right-4 hidden gap-0.5 rounded-md border border-border bg-bg p-0.5 shadow-sm group-hover:flex group-focus-within:flex"
+          className="absolute -top-3 right-4 hidden flex-wrap gap-0.5 rounded-md border border-border bg-bg p-0.5 shadow-sm group-hover:flex group-focus-within:flex"
         >
-          <button
-            type="button"
-            className="rounded px-2 py-0.5 text-sm hover:bg-hover"
-            aria-expanded={picking}
-            onClick={() => setPicking((value) => !value)}
-          >
-            Add reaction
-          </button>
-          {mine ? (
+          {writable ? (
             <button
               type="button"
-              className="rounded px-2 py-0.5 text-sm hover:bg-hover"
-              onClick={() => setEditing(message.id)}
+              className={action}
+              aria-expanded={picking}
+              onClick={() => setPicking((value) => !value)}
             >
+              Add reaction
+            </button>
+          ) : null}
+          {!inThread && onOpenThread && !message.parentId ? (
+            <button type="button" className={action} onClick={() => onOpenThread(message.id)}>
+              Reply in thread
+            </button>
+          ) : null}
+          {writable && mine ? (
+            <button type="button" className={action} onClick={() => setEditing(message.id)}>
               Edit
             </button>
           ) : null}
-          {mine || canModerate ? (
+          <button type="button" className={action} onClick={() => void copyLink()}>
+            Copy link
+          </button>
+          {!inThread ? (
             <button
               type="button"
-              className="rounded px-2 py-0.5 text-sm text-danger hover:bg-hover"
+              className={action}
+              onClick={() =>
+                markUnread.mutate({
+                  ...targetInput(targetOf(message)),
+                  sequence: message.sequence,
+                })
+              }
+            >
+              Mark unread from here
+            </button>
+          ) : null}
+          {writable ? (
+            <button
+              type="button"
+              className={action}
+              onClick={() => (message.pinnedAt ? unpin : pin).mutate({ messageId: message.id })}
+            >
+              {message.pinnedAt ? "Unpin" : "Pin"}
+            </button>
+          ) : null}
+          {writable && (mine || canModerate) ? (
+            <button
+              type="button"
+              className={`${action} text-danger`}
               onClick={() => setConfirming(true)}
             >
               Delete
             </button>
           ) : null}
-          {picking ? (
-            <fieldset className="absolute top-8 right-0 z-10 flex gap-1 rounded-md border border-border bg-bg p-1 shadow">
-              <legend className="sr-only">Choose a reaction</legend>
-              {REACTIONS.map((emoji) => {
-                const reacted = message.reactions.some(
-                  (r) => r.emoji === emoji && r.userIds.includes(meId),
-                );
-                return (
-                  <button
-                    key={emoji}
-                    type="button"
-                    aria-label={`React with ${emoji}`}
-                    aria-pressed={reacted}
-                    className="rounded px-1.5 py-0.5 text-lg hover:bg-hover"
-                    onClick={() => toggle(emoji, reacted)}
-                  >
-                    {emoji}
-                  </button>
-                );
-              })}
-            </fieldset>
-          ) : null}
+          {picking ? <ReactionPicker message={message} meId={meId} onToggle={toggle} /> : null}
         </div>
       ) : null}
       <Dialog open={confirming} onClose={() => setConfirming(false)} title="Delete this message?">
@@ -205,18 +292,24 @@ export const MessageItem = memo(function MessageItem({
   );
 });
 
+/** Editing in place: mentions show as "@Name" and are kept on save; Escape returns focus to the message. */
 function EditBox({
   message,
+  resolveMention,
   onDone,
   onChanged,
 }: {
   message: Message;
+  resolveMention: (userId: string) => string | undefined;
   onDone: () => void;
   onChanged: (message: Message) => void;
 }) {
   const trpc = useTRPC();
-  const [body, setBody] = useState(message.body);
-  const ref = useRef<HTMLTextAreaElement>(null);
+  const [initial] = useState(() => decodeMentions(message.body, resolveMention));
+  const [body, setBody] = useState(initial.text);
+  const chosen = useRef<ChosenMentions>(initial.chosen);
+  const box = useRef<HTMLTextAreaElement>(null);
+  const submit = useRef<(() => void) | null>(null);
   const edit = useMutation(
     trpc.message.edit.mutationOptions({
       onSuccess: (changed) => {
@@ -226,39 +319,34 @@ function EditBox({
     }),
   );
   useEffect(() => {
-    const box = ref.current;
-    box?.focus();
-    box?.setSelectionRange(box.value.length, box.value.length);
+    const element = box.current;
+    element?.focus();
+    element?.setSelectionRange(element.value.length, element.value.length);
   }, []);
-  const save = () => {
-    if (body.trim() === message.body) onDone();
-    else edit.mutate({ messageId: message.id, body });
+  const save = (wire: string) => {
+    if (wire === message.body) onDone();
+    else edit.mutate({ messageId: message.id, body: wire });
   };
   return (
     <form
       className="my-1 flex flex-col gap-2"
       onSubmit={(event) => {
         event.preventDefault();
-        save();
+        submit.current?.();
       }}
     >
-      <textarea
-        ref={ref}
-        aria-label="Edit message"
-        value={body}
-        rows={Math.min(8, body.split("\n").length + 1)}
-        onChange={(event) => setBody(event.target.value)}
-        onKeyDown={(event) => {
-          if (event.key === "Escape") {
-            event.preventDefault();
-            onDone();
-          } else if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
-            event.preventDefault();
-            save();
-          }
-        }}
-        className="w-full resize-none rounded-md border border-border bg-bg p-2"
-      />
+      <div className="rounded-md border border-border bg-bg p-2 focus-within:border-accent">
+        <MessageEditor
+          value={body}
+          onChange={setBody}
+          onSubmit={save}
+          onCancel={onDone}
+          chosen={chosen}
+          label="Edit message"
+          boxRef={box}
+          submitRef={submit}
+        />
+      </div>
       {edit.error ? (
         <p role="alert" className="text-sm text-danger">
           {describeError(edit.error).message}

@@ -1,13 +1,28 @@
 "use client";
 /**
  * The history of the open channel or conversation: virtualised (only rows
- * near the viewport are in the DOM, so 100,000 messages scroll like 100),
- * older pages loaded as you scroll up with the reading position held,
- * day dividers, a "new messages" divider at your read position, messages
- * grouped by author, and messages marked read as they come into view.
+ * near the viewport are in the DOM, so 100,000 messages scroll like 100), a
+ * window of history that grows both ways as you scroll, day dividers, a
+ * "New messages" line at your read position, messages grouped by author.
+ *
+ * Reading: the list opens at the first unread message (or a linked one), and
+ * a message counts as read once it has been on screen — or when you jump to
+ * the latest, press Escape, or choose "Mark as read". While unread messages
+ * are above the view, a bar says how many and offers both.
+ *
+ * Keyboard: the list is one Tab stop (the current message); arrow keys,
+ * Home and End move between messages.
  */
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import {
+  type KeyboardEvent,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
 import { type Timeline, useChat } from "@/app/_lib/chat-store";
 import type { OutgoingMessage } from "@/app/_lib/outbox";
 import { useTRPCClient } from "@/app/_lib/trpc";
@@ -27,12 +42,16 @@ type Row =
 const GROUP_MS = 5 * 60_000;
 const PAGE = 50;
 
+/** A reply belongs in the timeline only when it was also sent to the channel. */
+export const inTimeline = (message: Message) => !message.parentId || message.alsoInChannel;
+
 function buildRows(timeline: Timeline, pending: OutgoingMessage[], meId: string): Row[] {
   const rows: Row[] = [];
   let previous: Message | undefined;
   let previousDay = "";
-  const showUnread = timeline.readAtOpen > 0 || timeline.messages.some((m) => m.author.id !== meId);
+  let unreadShown = false;
   for (const message of timeline.messages) {
+    if (!inTimeline(message)) continue;
     const created = new Date(message.createdAt);
     const day = created.toDateString();
     if (day !== previousDay) {
@@ -40,13 +59,14 @@ function buildRows(timeline: Timeline, pending: OutgoingMessage[], meId: string)
       previousDay = day;
       previous = undefined;
     }
-    if (
-      showUnread &&
-      message.sequence === timeline.readAtOpen + 1 &&
-      message.author.id !== meId &&
-      timeline.readAtOpen > 0
-    ) {
+    const firstUnread =
+      !unreadShown &&
+      timeline.readAtOpen > 0 &&
+      message.sequence > timeline.readAtOpen &&
+      message.author.id !== meId;
+    if (firstUnread) {
       rows.push({ kind: "unread", key: "unread" });
+      unreadShown = true;
       previous = undefined;
     }
     const grouped =
@@ -54,19 +74,15 @@ function buildRows(timeline: Timeline, pending: OutgoingMessage[], meId: string)
       previous.author.id === message.author.id &&
       previous.deletedAt === null &&
       created.getTime() - new Date(previous.createdAt).getTime() < GROUP_MS;
-    rows.push({
-      kind: "message",
-      key: message.id,
-      message,
-      grouped,
-      firstUnread: rows.at(-1)?.kind === "unread",
-    });
+    rows.push({ kind: "message", key: message.id, message, grouped, firstUnread });
     previous = message;
   }
-  const delivered = new Set(timeline.messages.map((m) => m.clientMessageId));
-  for (const outgoing of pending) {
-    if (!delivered.has(outgoing.clientMessageId)) {
-      rows.push({ kind: "pending", key: `pending-${outgoing.clientMessageId}`, outgoing });
+  if (!timeline.hasNewer) {
+    const delivered = new Set(timeline.messages.map((m) => m.clientMessageId));
+    for (const outgoing of pending) {
+      if (!delivered.has(outgoing.clientMessageId) && !outgoing.parentId) {
+        rows.push({ kind: "pending", key: `pending-${outgoing.clientMessageId}`, outgoing });
+      }
     }
   }
   return rows;
@@ -81,6 +97,8 @@ export function MessageList({
   resolveMention,
   label,
   onMarkRead,
+  onOpenThread,
+  unreadCount,
 }: {
   pending: OutgoingMessage[];
   canModerate: boolean;
@@ -90,6 +108,9 @@ export function MessageList({
   resolveMention: (userId: string) => string | undefined;
   label: string;
   onMarkRead: (sequence: number) => void;
+  onOpenThread: (rootId: string) => void;
+  /** Unread messages here now, as the sidebar counts them. */
+  unreadCount: number;
 }) {
   const { store, me, outbox } = useWorkspace();
   const client = useTRPCClient();
@@ -97,12 +118,19 @@ export function MessageList({
   const timeline = useChat(store, (state) => state.timeline);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [atBottom, setAtBottom] = useState(true);
-  const [loadingOlder, setLoadingOlder] = useState(false);
-  const anchor = useRef<{ first: number; fromBottom: number } | null>(null);
+  const [loading, setLoading] = useState<"older" | "newer" | null>(null);
+  const [viewport, setViewport] = useState({ top: 0, height: 0 });
+  const [current, setCurrent] = useState<number | null>(null);
+  const anchorDone = useRef<string | null>(null);
+  const olderAnchor = useRef<{ first: number; fromBottom: number } | null>(null);
 
   const rows = useMemo(
     () => (timeline ? buildRows(timeline, pending, me.id) : []),
     [timeline, pending, me.id],
+  );
+  const messageRows = useMemo(
+    () => rows.flatMap((row, index) => (row.kind === "message" ? [{ index, row }] : [])),
+    [rows],
   );
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -121,6 +149,32 @@ export function MessageList({
     });
   }, [rows.length, virtualizer]);
 
+  const target = timeline?.target;
+  const targetKey = target ? `${target.kind}:${target.id}` : "";
+
+  // Where reading starts, once per opening: the anchor (first unread or linked message) or the bottom.
+  useLayoutEffect(() => {
+    if (!timeline || timeline.loading || anchorDone.current === targetKey) return;
+    anchorDone.current = targetKey;
+    const anchor = timeline.anchor;
+    const index =
+      anchor === null
+        ? -1
+        : rows.findIndex(
+            (row) =>
+              (row.kind === "unread" && timeline.highlight === null) ||
+              (row.kind === "message" && row.message.sequence >= anchor),
+          );
+    if (index < 0) {
+      scrollToBottom();
+      return;
+    }
+    setAtBottom(false);
+    virtualizer.scrollToIndex(index, { align: timeline.highlight !== null ? "center" : "start" });
+    const row = rows[index];
+    if (row?.kind === "message") setCurrent(row.message.sequence);
+  }, [timeline, rows, targetKey, virtualizer, scrollToBottom]);
+
   // New rows (or rows that grew: a reaction, an edit) follow when you are at
   // the bottom; older pages keep your place.
   const firstSequence = timeline?.messages[0]?.sequence;
@@ -128,63 +182,160 @@ export function MessageList({
   // biome-ignore lint/correctness/useExhaustiveDependencies: reacts to new or resized rows
   useLayoutEffect(() => {
     const element = scrollRef.current;
-    if (!element) return;
-    const held = anchor.current;
+    if (!element || anchorDone.current !== targetKey) return;
+    const held = olderAnchor.current;
     if (held && firstSequence !== undefined && firstSequence < held.first) {
       element.scrollTop = element.scrollHeight - held.fromBottom;
-      anchor.current = null;
+      olderAnchor.current = null;
       return;
     }
-    if (atBottom) scrollToBottom();
+    if (atBottom && !timeline?.hasNewer) scrollToBottom();
   }, [rows.length, firstSequence, totalSize]);
 
-  const loadOlder = useCallback(async () => {
-    if (!timeline || loadingOlder || !timeline.hasOlder || timeline.messages.length === 0) return;
-    const element = scrollRef.current;
-    const first = timeline.messages[0]?.sequence as number;
-    setLoadingOlder(true);
-    try {
-      const target = timeline.target;
-      const page = await client.message.list.query({
-        ...targetInput(target),
-        before: first,
-        limit: PAGE,
-      });
-      if (element) anchor.current = { first, fromBottom: element.scrollHeight - element.scrollTop };
-      store.mergeMessages(target, page, { older: true, hasOlder: (page[0]?.sequence ?? 1) > 1 });
-    } catch {
-      toast("Couldn't load older messages. Scroll up again to retry.");
-    } finally {
-      setLoadingOlder(false);
-    }
-  }, [client, store, timeline, loadingOlder, toast]);
+  const loadPage = useCallback(
+    async (direction: "older" | "newer") => {
+      if (!timeline || loading || timeline.messages.length === 0) return;
+      if (direction === "older" ? !timeline.hasOlder : !timeline.hasNewer) return;
+      const element = scrollRef.current;
+      setLoading(direction);
+      try {
+        const first = timeline.messages[0]?.sequence as number;
+        const last = timeline.messages.at(-1)?.sequence as number;
+        const page = await client.message.list.query({
+          ...targetInput(timeline.target),
+          ...(direction === "older" ? { before: first } : { after: last }),
+          limit: PAGE,
+        });
+        if (direction === "older") {
+          if (element)
+            olderAnchor.current = { first, fromBottom: element.scrollHeight - element.scrollTop };
+          store.mergeMessages(timeline.target, page, {
+            hasOlder: (page[0]?.sequence ?? 1) > 1,
+          });
+        } else {
+          store.mergeMessages(timeline.target, page, { hasNewer: page.length === PAGE });
+        }
+      } catch {
+        toast(`Couldn't load ${direction} messages. Scroll again to retry.`);
+      } finally {
+        setLoading(null);
+      }
+    },
+    [client, store, timeline, loading, toast],
+  );
 
   const onScroll = () => {
     const element = scrollRef.current;
     if (!element) return;
+    setViewport({ top: element.scrollTop, height: element.clientHeight });
     const bottom = element.scrollHeight - element.scrollTop - element.clientHeight < 80;
     if (bottom !== atBottom) setAtBottom(bottom);
-    if (element.scrollTop < 400) void loadOlder();
+    if (element.scrollTop < 400) void loadPage("older");
+    if (element.scrollHeight - element.scrollTop - element.clientHeight < 400)
+      void loadPage("newer");
   };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the viewport is measured again whenever the rows change size
+  useLayoutEffect(() => {
+    const element = scrollRef.current;
+    if (element) setViewport({ top: element.scrollTop, height: element.clientHeight });
+  }, [totalSize]);
 
-  // Mark read what is on screen, when the tab is visible.
+  // Mark read what is on screen — inside the viewport, not the rows rendered beyond it — when visible.
   const items = virtualizer.getVirtualItems();
   let newestVisible = 0;
+  let unreadLineAbove = false;
   for (const item of items) {
     const row = rows[item.index];
-    if (row?.kind === "message" && item.end > (scrollRef.current?.scrollTop ?? 0)) {
+    const onScreen = item.end > viewport.top && item.start < viewport.top + viewport.height;
+    if (row?.kind === "message" && onScreen)
       newestVisible = Math.max(newestVisible, row.message.sequence);
-    }
+    if (row?.kind === "unread" && item.end <= viewport.top) unreadLineAbove = true;
+  }
+  const unreadRowIndex = rows.findIndex((row) => row.kind === "unread");
+  if (unreadRowIndex >= 0 && !items.some((item) => item.index === unreadRowIndex)) {
+    const firstRendered = items[0]?.index ?? 0;
+    if (unreadRowIndex < firstRendered) unreadLineAbove = true;
   }
   useEffect(() => {
-    if (newestVisible === 0) return;
+    if (newestVisible === 0 || viewport.height === 0) return;
     const mark = () => {
       if (document.visibilityState === "visible") onMarkRead(newestVisible);
     };
     mark();
     document.addEventListener("visibilitychange", mark);
     return () => document.removeEventListener("visibilitychange", mark);
-  }, [newestVisible, onMarkRead]);
+  }, [newestVisible, onMarkRead, viewport.height]);
+
+  const newest = timeline?.newestSequence ?? 0;
+  const markAllRead = useCallback(() => onMarkRead(newest), [onMarkRead, newest]);
+
+  const jumpToLatest = useCallback(async () => {
+    if (!timeline) return;
+    if (timeline.hasNewer) {
+      try {
+        const page = await client.message.list.query({
+          ...targetInput(timeline.target),
+          limit: PAGE,
+        });
+        store.resetToLatest(timeline.target, page, (page[0]?.sequence ?? 1) > 1);
+      } catch {
+        toast("Couldn't load the latest messages. Try again.");
+        return;
+      }
+    }
+    setAtBottom(true);
+    scrollToBottom();
+    markAllRead();
+  }, [client, store, timeline, toast, scrollToBottom, markAllRead]);
+
+  const jumpToFirstUnread = () => {
+    if (unreadRowIndex >= 0) virtualizer.scrollToIndex(unreadRowIndex, { align: "start" });
+  };
+
+  // After an edit closes, focus goes back to the message that was edited.
+  const lastEditing = useRef<string | null>(null);
+  useEffect(() => {
+    const was = lastEditing.current;
+    lastEditing.current = editing;
+    if (was && !editing)
+      scrollRef.current?.querySelector<HTMLElement>(`article[data-id="${was}"]`)?.focus();
+  }, [editing]);
+
+  const focusSequence = (sequence: number) => {
+    const index = rows.findIndex(
+      (row) => row.kind === "message" && row.message.sequence === sequence,
+    );
+    if (index < 0) return;
+    setCurrent(sequence);
+    virtualizer.scrollToIndex(index, { align: "auto" });
+    requestAnimationFrame(() =>
+      scrollRef.current
+        ?.querySelector<HTMLElement>(`article[data-sequence="${sequence}"]`)
+        ?.focus(),
+    );
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const inField = (event.target as HTMLElement).closest("textarea, input, [role=toolbar] button");
+    if (event.key === "Escape" && !inField) {
+      markAllRead();
+      return;
+    }
+    if (inField || !(event.target as HTMLElement).matches("article")) return;
+    const position = messageRows.findIndex(
+      ({ row }) => row.kind === "message" && row.message.sequence === current,
+    );
+    const to = (index: number) => {
+      const entry = messageRows[Math.max(0, Math.min(messageRows.length - 1, index))];
+      if (entry?.row.kind === "message") focusSequence(entry.row.message.sequence);
+    };
+    if (event.key === "ArrowDown") to(position + 1);
+    else if (event.key === "ArrowUp") to(position - 1);
+    else if (event.key === "Home") to(0);
+    else if (event.key === "End") to(messageRows.length - 1);
+    else return;
+    event.preventDefault();
+  };
 
   if (!timeline || timeline.loading) {
     return (
@@ -200,12 +351,39 @@ export function MessageList({
     );
   }
 
-  const setSize = timeline.newestSequence;
+  // The Tab stop: the message last focused, else the newest shown.
+  const lastMessage = messageRows.at(-1)?.row;
+  const tabStop =
+    current ?? (lastMessage?.kind === "message" ? lastMessage.message.sequence : null);
+  const firstUnreadMessage = rows.find((row) => row.kind === "message" && row.firstUnread);
+  const showBar = unreadCount > 0 && unreadLineAbove;
+
   return (
     <div className="relative flex min-h-0 flex-1 flex-col">
+      {showBar ? (
+        <section
+          aria-label="Unread messages"
+          className="flex flex-wrap items-center gap-3 border-b border-border bg-panel px-4 py-1.5 text-sm"
+        >
+          <span>
+            {unreadCount} new {unreadCount === 1 ? "message" : "messages"}
+            {firstUnreadMessage?.kind === "message"
+              ? ` since ${formatTime(firstUnreadMessage.message.createdAt, "short")}`
+              : ""}
+          </span>
+          <button type="button" className="underline" onClick={jumpToFirstUnread}>
+            Jump to first unread
+          </button>
+          <button type="button" className="underline" onClick={markAllRead}>
+            Mark as read
+          </button>
+        </section>
+      ) : null}
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: keyboard movement between the feed's articles */}
       <div
         ref={scrollRef}
         onScroll={onScroll}
+        onKeyDown={onKeyDown}
         className="min-h-0 flex-1 overflow-y-auto"
         id="main"
         tabIndex={-1}
@@ -216,11 +394,11 @@ export function MessageList({
             <div className="p-3 text-center text-sm text-muted">
               <button
                 type="button"
-                onClick={() => void loadOlder()}
-                disabled={loadingOlder}
+                onClick={() => void loadPage("older")}
+                disabled={loading === "older"}
                 className="underline"
               >
-                {loadingOlder ? "Loading older messages…" : "Load older messages"}
+                {loading === "older" ? "Loading older messages…" : "Load older messages"}
               </button>
             </div>
           ) : timeline.messages.length > 0 ? (
@@ -232,7 +410,7 @@ export function MessageList({
           <div
             role="feed"
             aria-label={label}
-            aria-busy={loadingOlder}
+            aria-busy={loading !== null}
             style={{ height: virtualizer.getTotalSize(), position: "relative" }}
           >
             {items.map((item) => {
@@ -276,6 +454,7 @@ export function MessageList({
                       message={row.message}
                       grouped={row.grouped}
                       firstUnread={row.firstUnread}
+                      highlighted={row.message.sequence === timeline.highlight}
                       meId={me.id}
                       canModerate={canModerate}
                       writable={writable}
@@ -283,7 +462,10 @@ export function MessageList({
                       setEditing={setEditing}
                       resolveMention={resolveMention}
                       onChanged={(changed) => store.mergeMessages(timeline.target, [changed])}
-                      setSize={setSize}
+                      onOpenThread={onOpenThread}
+                      setSize={timeline.newestSequence}
+                      tabStop={row.message.sequence === tabStop}
+                      onFocusItem={setCurrent}
                     />
                   ) : (
                     <PendingItem outgoing={row.outgoing} name={me.name} />
@@ -292,15 +474,24 @@ export function MessageList({
               );
             })}
           </div>
+          {timeline.hasNewer ? (
+            <div className="p-3 text-center text-sm text-muted">
+              <button
+                type="button"
+                onClick={() => void loadPage("newer")}
+                disabled={loading === "newer"}
+                className="underline"
+              >
+                {loading === "newer" ? "Loading newer messages…" : "Load newer messages"}
+              </button>
+            </div>
+          ) : null}
         </div>
       </div>
-      {!atBottom ? (
+      {!atBottom || timeline.hasNewer ? (
         <button
           type="button"
-          onClick={() => {
-            setAtBottom(true);
-            scrollToBottom();
-          }}
+          onClick={() => void jumpToLatest()}
           className="absolute right-6 bottom-3 rounded-full bg-accent px-4 py-1.5 text-sm font-medium text-accent-fg shadow-lg"
         >
           Jump to latest
@@ -327,16 +518,18 @@ function PendingItem({ outgoing, name }: { outgoing: OutgoingMessage; name: stri
               : "Waiting to send…"}
         </span>
       </header>
-      <p className="whitespace-pre-wrap break-words">{outgoing.body}</p>
+      <p dir="auto" className="whitespace-pre-wrap break-words">
+        {outgoing.body}
+      </p>
     </article>
   );
 }
 
-function PendingActions({
+export function PendingActions({
   outbox,
   pending,
 }: {
-  outbox: { retry(id: string): void; discard(id: string): void };
+  outbox: { retry(id: string): void; discard(id: string): void; edit(id: string): void };
   pending: OutgoingMessage[];
 }) {
   if (pending.length === 0) return null;
@@ -345,6 +538,13 @@ function PendingActions({
       {pending.map((item) => (
         <div key={item.clientMessageId} className="flex flex-wrap items-center gap-2">
           <span className="text-danger">Not sent: {item.error}</span>
+          <button
+            type="button"
+            className="underline"
+            onClick={() => outbox.edit(item.clientMessageId)}
+          >
+            Edit
+          </button>
           <button
             type="button"
             className="underline"

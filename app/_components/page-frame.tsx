@@ -5,6 +5,7 @@
  * titled sections below it.
  */
 import type { ReactNode } from "react";
+import { useAttention } from "./notifier";
 import { useWorkspace } from "./workspace-context";
 
 export function PageFrame({
@@ -47,15 +48,24 @@ export function PageHeader({
   children?: ReactNode;
 }) {
   const { drawer } = useWorkspace();
+  const { elsewhere } = useAttention();
   return (
     <header className="flex flex-wrap items-center gap-x-3 gap-y-2 border-b border-border px-4 py-2">
       <button
         type="button"
         className="rounded border border-border px-2 py-1 md:hidden"
         onClick={() => drawer.setOpen(true)}
-        aria-label="Open sidebar"
+        aria-label={elsewhere > 0 ? `Open sidebar (${elsewhere} unread elsewhere)` : "Open sidebar"}
       >
         ☰
+        {elsewhere > 0 ? (
+          <span
+            aria-hidden="true"
+            className="ml-1 rounded-full bg-red-600 px-1.5 text-xs font-bold text-white"
+          >
+            {elsewhere > 99 ? "99+" : elsewhere}
+          </span>
+        ) : null}
       </button>
       <div className="min-w-0 flex-1 basis-40">
         <h1 id={titleId} className="truncate text-lg font-bold">

@@ -15,6 +15,7 @@ import { CreateChannelDialog } from "./create-channel-dialog";
 import { ActivityIcon, ThreadsIcon } from "./icons";
 import { MarkAllReadButton } from "./mark-all-read";
 import { NewConversationDialog } from "./new-conversation-dialog";
+import { NotificationSettings } from "./notifier";
 import { SearchButton } from "./search-panel";
 import { ThemeToggle } from "./theme-toggle";
 import { useWorkspace } from "./workspace-context";
@@ -214,6 +215,7 @@ export function Sidebar() {
           </Link>
           <MarkAllReadButton className="muted rounded px-0 underline-offset-2 hover:underline" />
         </div>
+        <NotificationSettings />
         <ThemeToggle className="muted" />
         <form action={signOutAction}>
           <button type="submit" className="muted rounded px-0 underline-offset-2 hover:underline">

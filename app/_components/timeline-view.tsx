@@ -1,20 +1,24 @@
 "use client";
 /**
  * A channel or conversation: header, connection state, the message list,
- * who is typing, and the composer. The page hands over the history it
- * rendered and its position; the workspace's one stream carries on from there.
+ * who is typing, the composer, and the thread open beside it (named by the
+ * URL's ?thread=, so a thread has a link). The page hands over the history
+ * it rendered and its position; the workspace's one stream carries on.
  */
 import Link from "next/link";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { useChat } from "@/app/_lib/chat-store";
+import { type InitialHistory, useChat } from "@/app/_lib/chat-store";
 import { plainText } from "@/app/_lib/markdown";
 import { useOutbox } from "@/app/_lib/outbox";
 import { useTRPCClient } from "@/app/_lib/trpc";
 import type { Message } from "@/app/_lib/types";
-import { type Target, targetInput } from "@/lib/target";
+import { sameTarget, type Target, targetInput } from "@/lib/target";
 import { Composer } from "./composer";
-import { MessageList } from "./message-list";
+import { inTimeline, MessageList } from "./message-list";
 import { PageHeader } from "./page-frame";
+import { ThreadPanel } from "./thread-panel";
+import { typingSentence } from "./typing";
 import { useMembers } from "./use-members";
 import { useWorkspace } from "./workspace-context";
 
@@ -23,6 +27,7 @@ const connectionLabel = {
   live: "Connected",
   reconnecting: "Reconnecting…",
   "caught-up": "Caught up",
+  offline: "Offline — messages will send when you are back",
   closed: "Disconnected",
 } as const;
 
@@ -32,8 +37,9 @@ export function TimelineView({
   headingLabel,
   topic,
   details,
-  messages,
+  history,
   position,
+  openThread,
   archived,
   canModerate,
   composerLabel,
@@ -43,30 +49,57 @@ export function TimelineView({
   headingLabel: string;
   topic?: string;
   details?: ReactNode;
-  messages: Message[];
+  history: InitialHistory;
   position: number;
+  /** The thread the URL opens. */
+  openThread: string | null;
   archived: boolean;
   canModerate: boolean;
   composerLabel: string;
 }) {
   const { store, outbox, setOpen, me } = useWorkspace();
   const client = useTRPCClient();
+  const router = useRouter();
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
   const { resolve } = useMembers();
   const connection = useChat(store, (state) => state.connection);
   const typing = useChat(store, (state) => state.typing);
   const timeline = useChat(store, (state) => state.timeline);
+  const unreadCount = useChat(
+    store,
+    (state) =>
+      (target.kind === "channel"
+        ? state.channels.find((c) => c.id === target.id)
+        : state.conversations.find((c) => c.id === target.id)
+      )?.unreadCount ?? 0,
+  );
   const allPending = useOutbox(outbox);
   const pending = useMemo(
-    () =>
-      allPending.filter((item) => item.target.kind === target.kind && item.target.id === target.id),
-    [allPending, target.kind, target.id],
+    () => allPending.filter((item) => sameTarget(item.target, target)),
+    [allPending, target],
   );
   const [editing, setEditing] = useState<string | null>(null);
+  const thread = searchParams.get("thread") ?? openThread;
+  const threadOpener = useRef<HTMLElement | null>(null);
 
   useEffect(() => {
-    setOpen({ target, position, messages });
+    setOpen({ target, position, history });
     return () => setOpen(null);
-  }, [setOpen, target, position, messages]);
+  }, [setOpen, target, position, history]);
+
+  const showThread = useCallback(
+    (rootId: string | null) => {
+      if (rootId) threadOpener.current = document.activeElement as HTMLElement | null;
+      const params = new URLSearchParams(searchParams.toString());
+      if (rootId) params.set("thread", rootId);
+      else params.delete("thread");
+      const query = params.toString();
+      router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+      if (!rootId) requestAnimationFrame(() => threadOpener.current?.focus());
+    },
+    [router, pathname, searchParams],
+  );
 
   // Read positions only move forward; one request per step.
   const readSent = useRef(0);
@@ -74,14 +107,9 @@ export function TimelineView({
     (sequence: number) => {
       if (sequence <= readSent.current) return;
       readSent.current = sequence;
-      client.message.markRead
-        .mutate({
-          ...targetInput(target),
-          sequence,
-        })
-        .catch(() => {
-          readSent.current = 0;
-        });
+      client.message.markRead.mutate({ ...targetInput(target), sequence }).catch(() => {
+        readSent.current = 0;
+      });
     },
     [client, target],
   );
@@ -91,14 +119,14 @@ export function TimelineView({
   const seen = useRef<number | null>(null);
   const queued = useRef<Message[]>([]);
   useEffect(() => {
-    if (!timeline || timeline.loading) return;
+    if (!timeline || timeline.loading || timeline.hasNewer) return;
     const newest = timeline.messages.at(-1)?.sequence ?? 0;
     if (seen.current === null) {
       seen.current = newest;
       return;
     }
     const fresh = timeline.messages.filter(
-      (m) => m.sequence > (seen.current ?? 0) && m.author.id !== me.id,
+      (m) => m.sequence > (seen.current ?? 0) && m.author.id !== me.id && inTimeline(m),
     );
     seen.current = Math.max(seen.current, newest);
     queued.current.push(...fresh);
@@ -121,63 +149,69 @@ export function TimelineView({
   const editLast = () => {
     const mine = [...(timeline?.messages ?? [])]
       .reverse()
-      .find((m) => m.author.id === me.id && !m.deletedAt);
+      .find((m) => m.author.id === me.id && !m.deletedAt && inTimeline(m));
     if (mine) setEditing(mine.id);
   };
 
-  const others = typing.filter((typist) => typist.userId !== me.id);
-  const typingText =
-    others.length === 0
-      ? ""
-      : others.length === 1
-        ? `${others[0]?.name} is typing…`
-        : others.length === 2
-          ? `${others[0]?.name} and ${others[1]?.name} are typing…`
-          : "Several people are typing…";
+  const others = typing.filter((typist) => typist.userId !== me.id && !typist.threadId);
+  const live = connection === "live" || connection === "caught-up";
 
   return (
-    <main className="flex min-h-0 flex-1 flex-col" aria-label={headingLabel}>
-      <PageHeader title={title} subtitle={topic || undefined}>
-        {details}
-        <p
-          role="status"
-          className={`shrink-0 rounded-full px-2 py-0.5 text-xs ${
-            connection === "live" || connection === "caught-up"
-              ? "text-[light-dark(#15803d,#4ade80)]"
-              : "text-muted"
-          }`}
-        >
-          <span aria-hidden="true">
-            {connection === "live" || connection === "caught-up" ? "● " : "○ "}
-          </span>
-          {connectionLabel[connection]}
+    <div className="flex min-h-0 flex-1">
+      <main className="flex min-h-0 min-w-0 flex-1 flex-col" aria-label={headingLabel}>
+        <PageHeader title={title} subtitle={topic || undefined}>
+          {details}
+          <p
+            role="status"
+            className={`w-28 shrink-0 truncate rounded-full px-2 py-0.5 text-xs ${
+              live ? "text-[light-dark(#15803d,#4ade80)]" : "text-muted"
+            }`}
+            title={connectionLabel[connection]}
+          >
+            <span aria-hidden="true">{live ? "● " : "○ "}</span>
+            {connectionLabel[connection]}
+          </p>
+        </PageHeader>
+        {archived ? (
+          <p className="border-b border-border bg-panel px-4 py-2 text-sm">
+            This channel is archived: you can read it, but nobody can post, edit or react.
+          </p>
+        ) : null}
+        <MessageList
+          pending={pending}
+          canModerate={canModerate}
+          writable={!archived}
+          editing={editing}
+          setEditing={setEditing}
+          resolveMention={resolve}
+          label={`Messages in ${headingLabel}`}
+          onMarkRead={markRead}
+          onOpenThread={showThread}
+          unreadCount={unreadCount}
+        />
+        <p aria-live="polite" className="h-5 px-4 text-xs text-muted">
+          {typingSentence(others)}
         </p>
-      </PageHeader>
-      {archived ? (
-        <p className="border-b border-border bg-panel px-4 py-2 text-sm">
-          This channel is archived: you can read it, but nobody can post, edit or react.
+        <p aria-live="polite" className="sr-only">
+          {announcement}
         </p>
+        {archived ? null : (
+          <Composer target={target} placeholder={composerLabel} onEditLast={editLast} />
+        )}
+      </main>
+      {thread ? (
+        <ThreadPanel
+          key={thread}
+          rootId={thread}
+          target={target}
+          channelLabel={headingLabel}
+          writable={!archived}
+          canModerate={canModerate}
+          resolveMention={resolve}
+          onClose={() => showThread(null)}
+        />
       ) : null}
-      <MessageList
-        pending={pending}
-        canModerate={canModerate}
-        writable={!archived}
-        editing={editing}
-        setEditing={setEditing}
-        resolveMention={resolve}
-        label={`Messages in ${headingLabel}`}
-        onMarkRead={markRead}
-      />
-      <p aria-live="polite" className="h-5 px-4 text-xs text-muted">
-        {typingText}
-      </p>
-      <p aria-live="polite" className="sr-only">
-        {announcement}
-      </p>
-      {archived ? null : (
-        <Composer target={target} placeholder={composerLabel} onEditLast={editLast} />
-      )}
-    </main>
+    </div>
   );
 }
 

@@ -1,17 +1,17 @@
 "use client";
 /** What every part of a workspace tab shares: who I am, the workspace, the chat store, the outbox. */
 import { createContext, useContext } from "react";
-import type { ChatStore } from "@/app/_lib/chat-store";
+import type { ChatStore, InitialHistory } from "@/app/_lib/chat-store";
 import type { Outbox } from "@/app/_lib/outbox";
-import type { Me, Message, WorkspaceSummary } from "@/app/_lib/types";
+import type { Me, WorkspaceSummary } from "@/app/_lib/types";
 import type { Target } from "@/lib/target";
 
 export interface OpenTarget {
   target: Target;
   /** Position of the history the page rendered; the stream resumes after it. */
   position: number;
-  /** The newest page of history, as the page rendered it. */
-  messages: Message[];
+  /** The history the page rendered, and where reading starts. */
+  history: InitialHistory;
 }
 
 export interface WorkspaceContextValue {

@@ -20,6 +20,7 @@ import type {
   WorkspaceSummary,
 } from "@/app/_lib/types";
 import { targetInput } from "@/lib/target";
+import { Notifier } from "./notifier";
 import { QuickSwitcher } from "./quick-switcher";
 import { SearchPanel } from "./search-panel";
 import { Sidebar } from "./sidebar";
@@ -58,6 +59,7 @@ export function WorkspaceShell({
             body: message.body,
             clientMessageId: message.clientMessageId,
             parentId: message.parentId,
+            alsoInChannel: message.alsoInChannel ?? false,
           }),
         (message, outgoing) => store.mergeMessages(outgoing.target, [message]),
         (_outgoing, reason) =>
@@ -80,13 +82,9 @@ export function WorkspaceShell({
   const openKey = open ? `${open.target.kind}:${open.target.id}:${open.position}` : "";
   // biome-ignore lint/correctness/useExhaustiveDependencies: openKey stands for `open`
   useEffect(() => {
-    store.open(open?.target ?? null);
-    if (open) {
-      store.mergeMessages(open.target, open.messages, {
-        hasOlder: (open.messages[0]?.sequence ?? 1) > 1,
-      });
-    }
-    store.connecting();
+    store.open(open?.target ?? null, open?.history);
+    // Switching channels re-subscribes; only a slow start is worth showing as "Connecting…".
+    const slow = setTimeout(() => store.connecting(), 1500);
     const input = {
       workspaceId: workspace.id,
       ...(open ? targetInput(open.target) : {}),
@@ -97,6 +95,7 @@ export function WorkspaceShell({
       onData(value) {
         const event = (value as { data: StreamEvent }).data;
         connected = true;
+        clearTimeout(slow);
         store.apply(event);
         if (event.type === "stream.closed") {
           toast(event.reason, "info");
@@ -111,8 +110,24 @@ export function WorkspaceShell({
         if (state.state === "connecting" && connected) store.connectionLost();
       },
     });
-    return () => subscription.unsubscribe();
+    return () => {
+      clearTimeout(slow);
+      subscription.unsubscribe();
+    };
   }, [client, store, workspace.id, openKey]);
+
+  // The browser knows before the stream does when the network is gone.
+  useEffect(() => {
+    const offline = () => store.offline();
+    const online = () => store.connectionLost();
+    window.addEventListener("offline", offline);
+    window.addEventListener("online", online);
+    if (!navigator.onLine) offline();
+    return () => {
+      window.removeEventListener("offline", offline);
+      window.removeEventListener("online", online);
+    };
+  }, [store]);
 
   const value = useMemo<WorkspaceContextValue>(
     () => ({
@@ -140,6 +155,7 @@ export function WorkspaceShell({
         <div className="flex min-w-0 flex-1 flex-col">{children}</div>
       </div>
       <QuickSwitcher />
+      <Notifier />
       <SearchPanel />
     </WorkspaceContext.Provider>
   );

@@ -12,20 +12,79 @@ import { isIn, sameTarget, type Target, targetOf } from "@/lib/target";
 import type { Typist } from "@/server/realtime/events";
 import type { ChannelItem, ConversationItem, Message, StreamEvent } from "./types";
 
-export type ConnectionState = "connecting" | "live" | "reconnecting" | "caught-up" | "closed";
+export type ConnectionState =
+  | "connecting"
+  | "live"
+  | "reconnecting"
+  | "caught-up"
+  | "offline"
+  | "closed";
 
 export interface Timeline {
   target: Target;
-  /** Contiguous run of messages, ascending by sequence. */
+  /**
+   * A contiguous run of messages, ascending by sequence. Thread replies are
+   * in it too (they take the channel's numbers); the list shows only what
+   * belongs in the timeline.
+   */
   messages: Message[];
   /** True until the first page of history has arrived. */
   loading: boolean;
   hasOlder: boolean;
-  /** Read position when the timeline opened: where the "new messages" divider goes. */
+  /** Messages after the last one held exist (the window is not at the newest). */
+  hasNewer: boolean;
+  /** Read position when the timeline opened: where the "new messages" line goes. */
   readAtOpen: number;
-  /** Set once messages after the newest one shown may exist unseen (list window moved). */
+  /** The newest sequence known to exist. */
   newestSequence: number;
+  /** Where the list starts: the first unread or a linked message (null: the bottom). */
+  anchor: number | null;
+  /** A linked message to show highlighted. */
+  highlight: number | null;
 }
+
+/** The open thread of the open channel or conversation. */
+export interface ThreadState {
+  rootId: string;
+  root: Message | null;
+  /** Replies from the first on, ascending. */
+  replies: Message[];
+  loading: boolean;
+  /** More replies follow the last one held. */
+  hasMore: boolean;
+  following: boolean;
+  /** The read position in the thread when it opened: where its "new replies" line goes. */
+  readAtOpen: number;
+  error: string | null;
+}
+
+/** History as a page hands it over: a window, and where to start reading. */
+export interface InitialHistory {
+  messages: Message[];
+  hasOlder: boolean;
+  hasNewer: boolean;
+  readAt: number;
+  anchor: number | null;
+  highlight: number | null;
+}
+
+/** A message as its thread's root after a change to one of its replies. */
+export function withThread(
+  root: Message,
+  event: { thread: StreamThread; actorId: string; actorName?: string },
+): Message {
+  const { thread } = event;
+  const users = root.replyUsers.filter((user) => user.id !== event.actorId);
+  const actor = event.actorName ? [{ id: event.actorId, name: event.actorName }] : [];
+  return {
+    ...root,
+    replyCount: thread.replyCount,
+    lastReplyAt: thread.lastReplyAt,
+    replyUsers: [...actor, ...users].slice(0, 5),
+  };
+}
+
+type StreamThread = { rootId: string; replyCount: number; lastReplyAt: string | null };
 
 export interface ChatState {
   channels: ChannelItem[];
@@ -35,6 +94,7 @@ export interface ChatState {
   closedReason: string | null;
   typing: Typist[];
   timeline: Timeline | null;
+  thread: ThreadState | null;
   /** Followed threads with unread replies, and how many replies. */
   threads: { unreadThreads: number; unreadReplies: number };
   activityUnread: number;
@@ -61,6 +121,7 @@ export class ChatStore {
       closedReason: null,
       typing: [],
       timeline: null,
+      thread: null,
       threads: { unreadThreads: 0, unreadReplies: 0 },
       activityUnread: 0,
       profiles: new Map(),
@@ -84,26 +145,31 @@ export class ChatStore {
     this.set({ timeline: { ...this.state.timeline, ...patch } });
   }
 
-  /** Opens a channel or conversation: an empty timeline until history arrives. */
-  open(target: Target | null) {
-    if (sameTarget(this.state.timeline?.target, target)) return;
+  /** Opens a channel or conversation (null: none) with the history its page rendered. */
+  open(target: Target | null, history?: InitialHistory) {
     if (!target) {
-      this.set({ timeline: null, typing: [] });
+      this.set({ timeline: null, thread: null, typing: [] });
       return;
     }
     const item =
       target.kind === "channel"
         ? this.state.channels.find((c) => c.id === target.id)
         : this.state.conversations.find((c) => c.id === target.id);
+    const same = sameTarget(this.state.timeline?.target, target);
+    const messages = history?.messages ?? [];
     this.set({
-      typing: [],
+      typing: same ? this.state.typing : [],
+      thread: same ? this.state.thread : null,
       timeline: {
         target,
-        messages: [],
-        loading: true,
-        hasOlder: false,
-        readAtOpen: item?.lastReadSequence ?? 0,
-        newestSequence: item?.lastSequence ?? 0,
+        messages,
+        loading: !history,
+        hasOlder: history?.hasOlder ?? false,
+        hasNewer: history?.hasNewer ?? false,
+        readAtOpen: history?.readAt ?? item?.lastReadSequence ?? 0,
+        newestSequence: Math.max(item?.lastSequence ?? 0, messages.at(-1)?.sequence ?? 0),
+        anchor: history?.anchor ?? null,
+        highlight: history?.highlight ?? null,
       },
     });
   }
@@ -113,39 +179,187 @@ export class ChatStore {
     return Boolean(open && isIn(ids, open));
   }
 
-  /** Merges messages into the open timeline, keeping it contiguous, ascending and at the newest revisions. */
+  /**
+   * Puts messages into the open timeline where they belong: a message inside
+   * the held run replaces an older revision of itself; a page before or after
+   * the run extends it; anything that would leave a hole is not held (it is
+   * loaded with its page). `hasOlder`/`hasNewer` say where the new ends are.
+   */
   mergeMessages(
     target: Target,
     incoming: Message[],
-    options: { older?: boolean; hasOlder?: boolean } = {},
+    ends: { hasOlder?: boolean; hasNewer?: boolean } = {},
   ) {
     const timeline = this.state.timeline;
     if (!timeline || !sameTarget(timeline.target, target)) return;
     const bySequence = new Map(timeline.messages.map((message) => [message.sequence, message]));
-    for (const message of incoming) {
-      const held = bySequence.get(message.sequence);
-      if (!held || held.revision < message.revision) bySequence.set(message.sequence, message);
+    let first = timeline.messages[0]?.sequence;
+    let last = timeline.messages.at(-1)?.sequence;
+    const sorted = [...incoming].sort((a, b) => a.sequence - b.sequence);
+    // Extend backwards from the first held message.
+    for (const message of [...sorted].reverse()) {
+      if (first === undefined || message.sequence === first - 1) {
+        bySequence.set(message.sequence, message);
+        first = message.sequence;
+        last ??= message.sequence;
+      }
     }
-    const sequences = [...bySequence.keys()].sort((a, b) => a - b);
-    // Keep the run that ends at the newest message contiguous; a hole means an older page is still missing.
-    let start = sequences.length - 1;
-    while (start > 0 && (sequences[start - 1] as number) === (sequences[start] as number) - 1)
-      start--;
-    const messages = sequences
-      .slice(Math.max(start, 0))
-      .map((sequence) => bySequence.get(sequence) as Message);
+    for (const message of sorted) {
+      const held = bySequence.get(message.sequence);
+      if (held) {
+        if (held.revision < message.revision) bySequence.set(message.sequence, message);
+      } else if (last !== undefined && message.sequence === last + 1 && !timeline.hasNewer) {
+        bySequence.set(message.sequence, message);
+        last = message.sequence;
+      } else if (
+        last !== undefined &&
+        message.sequence === last + 1 &&
+        ends.hasNewer !== undefined
+      ) {
+        // A page of newer history (not a live message beyond a window).
+        bySequence.set(message.sequence, message);
+        last = message.sequence;
+      }
+    }
+    const messages = [...bySequence.values()].sort((a, b) => a.sequence - b.sequence);
     const newest = messages.at(-1)?.sequence ?? 0;
+    const beyond = incoming.some((message) => message.sequence > newest);
     this.setTimeline({
       messages,
       loading: false,
-      hasOlder:
-        options.hasOlder ?? (options.older ? timeline.hasOlder : (messages[0]?.sequence ?? 1) > 1),
-      newestSequence: Math.max(timeline.newestSequence, newest),
+      hasOlder: ends.hasOlder ?? timeline.hasOlder,
+      hasNewer: ends.hasNewer ?? (timeline.hasNewer || beyond),
+      newestSequence: Math.max(timeline.newestSequence, ...incoming.map((m) => m.sequence), newest),
+    });
+    this.mergeIntoThread(incoming);
+  }
+
+  /** The reading window goes back to the newest page (Jump to latest from a window back in history). */
+  resetToLatest(target: Target, page: Message[], hasOlder: boolean) {
+    const timeline = this.state.timeline;
+    if (!timeline || !sameTarget(timeline.target, target)) return;
+    this.setTimeline({
+      messages: [...page].sort((a, b) => a.sequence - b.sequence),
+      hasOlder,
+      hasNewer: false,
+      anchor: null,
+      highlight: null,
+      newestSequence: Math.max(timeline.newestSequence, page.at(-1)?.sequence ?? 0),
     });
   }
 
-  setHasOlder(hasOlder: boolean) {
-    this.setTimeline({ hasOlder });
+  /** The anchor and highlight have done their work once the list showed them. */
+  clearAnchor() {
+    if (this.state.timeline?.anchor !== null) this.setTimeline({ anchor: null });
+  }
+
+  // Threads
+
+  /** Opens a thread of the open target: empty until loaded. */
+  openThread(rootId: string | null) {
+    if (!rootId) {
+      if (this.state.thread) this.set({ thread: null });
+      return;
+    }
+    if (this.state.thread?.rootId === rootId) return;
+    const root = this.state.timeline?.messages.find((message) => message.id === rootId) ?? null;
+    this.set({
+      thread: {
+        rootId,
+        root,
+        replies: [],
+        loading: true,
+        hasMore: false,
+        following: false,
+        readAtOpen: 0,
+        error: null,
+      },
+    });
+  }
+
+  /** A loaded page of the open thread (`first`: the thread as the server gave it). */
+  threadLoaded(
+    rootId: string,
+    page: {
+      root: Message;
+      replies: Message[];
+      hasMore: boolean;
+      following?: boolean;
+      lastReadSequence?: number;
+    },
+  ) {
+    const thread = this.state.thread;
+    if (!thread || thread.rootId !== rootId) return;
+    const byId = new Map(thread.replies.map((reply) => [reply.id, reply]));
+    for (const reply of page.replies) {
+      const held = byId.get(reply.id);
+      if (!held || held.revision < reply.revision) byId.set(reply.id, reply);
+    }
+    this.set({
+      thread: {
+        ...thread,
+        root: thread.root && thread.root.revision > page.root.revision ? thread.root : page.root,
+        replies: [...byId.values()].sort((a, b) => a.sequence - b.sequence),
+        loading: false,
+        hasMore: page.hasMore,
+        following: page.following ?? thread.following,
+        readAtOpen: thread.loading ? (page.lastReadSequence ?? 0) : thread.readAtOpen,
+        error: null,
+      },
+    });
+  }
+
+  threadFailed(rootId: string, error: string) {
+    const thread = this.state.thread;
+    if (thread?.rootId === rootId) this.set({ thread: { ...thread, loading: false, error } });
+  }
+
+  setFollowing(rootId: string, following: boolean) {
+    const thread = this.state.thread;
+    if (thread?.rootId === rootId) this.set({ thread: { ...thread, following } });
+  }
+
+  /** Replies and roots that arrived (live, or sent here) go into the open thread. */
+  private mergeIntoThread(incoming: Message[]) {
+    const thread = this.state.thread;
+    if (!thread) return;
+    let { root, replies } = thread;
+    let changed = false;
+    for (const message of incoming) {
+      if (message.id === thread.rootId && (!root || root.revision <= message.revision)) {
+        root = message;
+        changed = true;
+      } else if (message.parentId === thread.rootId) {
+        const index = replies.findIndex((reply) => reply.id === message.id);
+        if (index >= 0) {
+          if ((replies[index] as Message).revision < message.revision) {
+            replies = replies.map((reply, i) => (i === index ? message : reply));
+            changed = true;
+          }
+        } else if (!thread.hasMore) {
+          replies = [...replies, message].sort((a, b) => a.sequence - b.sequence);
+          changed = true;
+        }
+      }
+    }
+    if (changed) this.set({ thread: { ...thread, root, replies } });
+  }
+
+  /** A reply's event carries its root's new reply count: every copy of the root takes it. */
+  private applyThreadSummary(thread: StreamThread, actorId: string, actorName: string | undefined) {
+    const timeline = this.state.timeline;
+    const change = { thread, actorId, actorName };
+    if (timeline) {
+      const index = timeline.messages.findIndex((message) => message.id === thread.rootId);
+      if (index >= 0) {
+        const messages = [...timeline.messages];
+        messages[index] = withThread(messages[index] as Message, change);
+        this.setTimeline({ messages });
+      }
+    }
+    const open = this.state.thread;
+    if (open?.rootId === thread.rootId && open.root)
+      this.set({ thread: { ...open, root: withThread(open.root, change) } });
   }
 
   apply(event: StreamEvent) {
@@ -210,19 +424,14 @@ export class ChatStore {
         this.set({ connection: "closed", closedReason: event.reason });
         return;
       default: {
-        const target = targetOf(event);
         if (!this.isOpen(event)) return;
-        const timeline = this.state.timeline as Timeline;
-        const newest = timeline.messages.at(-1)?.sequence ?? 0;
-        // Changes to messages older than the loaded run are picked up when that page loads.
-        if (event.message.sequence < (timeline.messages[0]?.sequence ?? 1) && !timeline.loading)
-          return;
-        if (timeline.loading || event.message.sequence <= newest + 1)
-          this.mergeMessages(target, [event.message]);
-        else
-          this.setTimeline({
-            newestSequence: Math.max(timeline.newestSequence, event.message.sequence),
-          });
+        this.mergeMessages(targetOf(event), [event.message]);
+        if (event.thread)
+          this.applyThreadSummary(
+            event.thread,
+            event.actorId,
+            event.type === "message.created" ? event.message.author.name : undefined,
+          );
         if (
           event.type === "message.created" &&
           this.state.typing.some((t) => t.userId === event.actorId)
@@ -243,6 +452,13 @@ export class ChatStore {
   connecting() {
     if (this.state.connection === "closed" || this.reconnecting) return;
     this.set({ connection: "connecting" });
+  }
+
+  /** The browser says the network is gone; the stream resumes when it is back. */
+  offline() {
+    if (this.state.connection === "closed") return;
+    this.reconnecting = true;
+    this.set({ connection: "offline" });
   }
 }
 

@@ -17,12 +17,22 @@ export interface OutgoingMessage {
   target: Target;
   body: string;
   parentId: string | null;
+  /** A thread reply also shown in the channel. */
+  alsoInChannel?: boolean;
   createdAt: string;
   state: "sending" | "waiting" | "failed";
   error?: string;
 }
 
 type Send = (message: OutgoingMessage) => Promise<Message>;
+
+/** The event that hands a message that was not sent back to its composer. */
+export const DRAFT_BACK = "sequent:draft-back";
+export interface DraftBack {
+  target: Target;
+  parentId: string | null;
+  body: string;
+}
 
 const RETRY_MS = [1000, 2000, 4000, 8000, 15000];
 
@@ -94,6 +104,22 @@ export class Outbox {
   discard(clientMessageId: string) {
     this.items = this.items.filter((item) => item.clientMessageId !== clientMessageId);
     this.save();
+  }
+
+  /**
+   * Takes a message that was not sent back into its box to be changed: it
+   * leaves the outbox, and its box (the composer of its place or thread) gets
+   * the text.
+   */
+  edit(clientMessageId: string) {
+    const item = this.items.find((entry) => entry.clientMessageId === clientMessageId);
+    if (!item) return;
+    this.discard(clientMessageId);
+    window.dispatchEvent(
+      new CustomEvent<DraftBack>(DRAFT_BACK, {
+        detail: { target: item.target, parentId: item.parentId, body: item.body },
+      }),
+    );
   }
 
   retry(clientMessageId: string) {

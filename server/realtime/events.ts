@@ -71,6 +71,8 @@ export interface PresenceChange {
 export interface Typist {
   userId: string;
   name: string;
+  /** Typing a reply in this thread (its root), rather than in the timeline. */
+  threadId?: string | null;
 }
 
 /** Rung on `typing:<target>` each time someone types (or stops: they sent their message). */

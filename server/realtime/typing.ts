@@ -18,7 +18,10 @@ const TYPING_TTL_MS = 5_000;
 type Watcher = (typists: Typist[]) => void;
 
 class TargetTyping {
-  private readonly typists = new Map<string, { name: string; timer: NodeJS.Timeout }>();
+  private readonly typists = new Map<
+    string,
+    { name: string; threadId: string | null; timer: NodeJS.Timeout }
+  >();
   readonly watchers = new Set<Watcher>();
   private readonly unsubscribe: () => void;
 
@@ -38,12 +41,13 @@ class TargetTyping {
       this.notify();
     }, TYPING_TTL_MS);
     timer.unref();
-    this.typists.set(ring.userId, { name: ring.name, timer });
-    if (!current || current.name !== ring.name) this.notify();
+    const threadId = ring.threadId ?? null;
+    this.typists.set(ring.userId, { name: ring.name, threadId, timer });
+    if (!current || current.name !== ring.name || current.threadId !== threadId) this.notify();
   }
 
   list(): Typist[] {
-    return [...this.typists].map(([userId, { name }]) => ({ userId, name }));
+    return [...this.typists].map(([userId, { name, threadId }]) => ({ userId, name, threadId }));
   }
 
   private notify() {

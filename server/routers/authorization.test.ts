@@ -650,7 +650,8 @@ const ROWS: Row[] = [
   {
     procedure: "message.search",
     expect: { workspace: LINE.wsMembers },
-    run: ({ api, world }) => api.message.search({ workspaceId: world.workspaceId, query: "welcome" }),
+    run: ({ api, world }) =>
+      api.message.search({ workspaceId: world.workspaceId, query: "welcome" }),
   },
   {
     procedure: "workspace.markAllRead",

@@ -148,10 +148,17 @@ export const channelRouter = router({
     ),
 
   /** Says I am typing in a channel or conversation; members see it for 5 s unless I say it again. */
-  typing: targetProcedure.output(z.object({ ok: z.literal(true) })).mutation(({ ctx }) => {
-    sayTyping(ctx.changes, ctx.target, { userId: ctx.user.id, name: ctx.user.name });
-    return { ok: true as const };
-  }),
+  typing: targetProcedure
+    .input(z.object({ threadId: ZIdSchema("message").optional() }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(({ ctx, input }) => {
+      sayTyping(ctx.changes, ctx.target, {
+        userId: ctx.user.id,
+        name: ctx.user.name,
+        threadId: input.threadId ?? null,
+      });
+      return { ok: true as const };
+    }),
 
   /** Who is typing in a channel or conversation, as the whole list each time it changes. */
   onTyping: targetProcedure.subscription(({ ctx, signal }) =>

@@ -1,7 +1,9 @@
+import { headers } from "next/headers";
 import { notFound, redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { WorkspaceShell } from "@/app/_components/workspace-shell";
 import { isId } from "@/app/_lib/ids";
+import { safeNextPath } from "@/lib/next-path";
 import { auth } from "@/server/auth/config";
 import { orNotFound, serverCaller } from "@/server/caller";
 
@@ -13,7 +15,11 @@ export default async function WorkspaceLayout({
   params: Promise<{ workspaceId: string }>;
 }) {
   const { workspaceId } = await params;
-  if (!(await auth())?.user) redirect(`/sign-in?next=${encodeURIComponent(`/w/${workspaceId}`)}`);
+  if (!(await auth())?.user) {
+    // Back to exactly the page they asked for (a permalink, a thread) once signed in.
+    const asked = safeNextPath((await headers()).get("x-sequent-path") ?? `/w/${workspaceId}`);
+    redirect(`/sign-in?next=${encodeURIComponent(asked)}`);
+  }
   const caller = await serverCaller();
   if (!isId(workspaceId)) notFound();
   const workspace = await orNotFound(caller.workspace.get({ workspaceId }));

@@ -1,11 +1,11 @@
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
-import { TimelineView } from "@/app/_components/timeline-view";
 import { isId } from "@/app/_lib/ids";
 import { conversationTitle } from "@/app/_lib/types";
-import { forTitle, orNotFound, serverCaller } from "@/server/caller";
+import { forTitle, serverCaller } from "@/server/caller";
+import { ConversationView } from "./conversation-view";
 
 type Params = Promise<{ workspaceId: string; conversationId: string }>;
+type Search = Promise<{ thread?: string | string[] }>;
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
   const { conversationId } = await params;
@@ -18,27 +18,20 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
   return { title: conversation && me ? conversationTitle(conversation, me.id) : "Not found" };
 }
 
-export default async function ConversationPage({ params }: { params: Params }) {
-  const { workspaceId, conversationId } = await params;
-  if (!isId(conversationId)) notFound();
-  const caller = await serverCaller();
-  const conversation = await orNotFound(caller.conversation.get({ conversationId }));
-  if (!conversation || conversation.workspaceId !== workspaceId) notFound();
-  const [messages, me] = await Promise.all([
-    caller.message.list({ conversationId, limit: 50 }),
-    caller.user.me(),
-  ]);
-  const title = conversationTitle(conversation, me.id);
+export default async function ConversationPage({
+  params,
+  searchParams,
+}: {
+  params: Params;
+  searchParams: Search;
+}) {
+  const [{ workspaceId, conversationId }, { thread }] = await Promise.all([params, searchParams]);
   return (
-    <TimelineView
-      target={{ kind: "conversation", id: conversation.id }}
-      title={title}
-      headingLabel={title}
-      messages={messages}
-      position={conversation.lastRevision}
-      archived={false}
-      canModerate={false}
-      composerLabel={`Message ${title}`}
+    <ConversationView
+      workspaceId={workspaceId}
+      conversationId={conversationId}
+      at={null}
+      thread={typeof thread === "string" ? thread : null}
     />
   );
 }

@@ -1,0 +1,195 @@
+"use client";
+/**
+ * The controls beside a channel's or conversation's title: its pinned
+ * messages, when I am told about it (all, mentions, nothing, muted), marking
+ * it read, and (channels) its settings.
+ */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useId, useState } from "react";
+import { useChat } from "@/app/_lib/chat-store";
+import { plainText } from "@/app/_lib/markdown";
+import { describeError, useTRPC } from "@/app/_lib/trpc";
+import { type Target, targetInput } from "@/lib/target";
+import { formatTime } from "@/lib/time";
+import { Dialog } from "./dialog";
+import { Button } from "./form";
+import { useToast } from "./toast";
+import { useMembers } from "./use-members";
+import { useWorkspace } from "./workspace-context";
+
+const LEVELS = [
+  { value: "all", label: "Every new message" },
+  { value: "mentions", label: "Mentions and replies to threads I follow" },
+  { value: "none", label: "Nothing" },
+] as const;
+
+/** Where a message lives, as a link: its permalink. */
+export function permalink(
+  workspaceId: string,
+  message: { channelId: string | null; conversationId: string | null; sequence: number },
+) {
+  return message.channelId
+    ? `/w/${workspaceId}/c/${message.channelId}/${message.sequence}`
+    : `/w/${workspaceId}/d/${message.conversationId}/${message.sequence}`;
+}
+
+function PinsDialog({
+  target,
+  label,
+  onClose,
+}: {
+  target: Target;
+  label: string;
+  onClose: () => void;
+}) {
+  const trpc = useTRPC();
+  const { workspace } = useWorkspace();
+  const { resolve } = useMembers();
+  const queryClient = useQueryClient();
+  const pins = useQuery(trpc.channel.pins.queryOptions(targetInput(target)));
+  const unpin = useMutation(
+    trpc.message.unpin.mutationOptions({
+      onSuccess: () =>
+        queryClient.invalidateQueries(trpc.channel.pins.queryFilter(targetInput(target))),
+    }),
+  );
+  return (
+    <Dialog open onClose={onClose} title={`Pinned in ${label}`} wide>
+      {pins.isPending ? (
+        <p role="status">Loading pinned messages…</p>
+      ) : pins.error ? (
+        <p role="alert" className="text-danger">
+          Could not load pinned messages: {describeError(pins.error).message}
+        </p>
+      ) : pins.data.length === 0 ? (
+        <p className="text-muted">Nothing is pinned yet. Pin a message from its actions.</p>
+      ) : (
+        <ul aria-label="Pinned messages" className="flex max-h-96 flex-col gap-2 overflow-y-auto">
+          {pins.data.map((message) => (
+            <li key={message.id} className="rounded-md border border-border p-2">
+              <p className="text-xs text-muted">
+                {message.author.name} · {formatTime(message.createdAt, "short")}
+              </p>
+              <p dir="auto" className="line-clamp-3 whitespace-pre-wrap break-words">
+                {plainText(message.body, resolve)}
+              </p>
+              <div className="mt-1 flex gap-3 text-sm">
+                <Link
+                  href={permalink(workspace.id, message)}
+                  onClick={onClose}
+                  className="underline"
+                >
+                  Go to message
+                </Link>
+                <button
+                  type="button"
+                  className="underline"
+                  onClick={() => unpin.mutate({ messageId: message.id })}
+                >
+                  Unpin
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Dialog>
+  );
+}
+
+function NotificationsDialog({
+  target,
+  label,
+  onClose,
+}: {
+  target: Target;
+  label: string;
+  onClose: () => void;
+}) {
+  const trpc = useTRPC();
+  const toast = useToast();
+  const { store } = useWorkspace();
+  const groupId = useId();
+  const item = useChat(store, (state) =>
+    target.kind === "channel"
+      ? state.channels.find((c) => c.id === target.id)
+      : state.conversations.find((c) => c.id === target.id),
+  );
+  const save = useMutation(
+    trpc.channel.setNotifications.mutationOptions({
+      onError: (error) => toast(`Could not change notifications: ${describeError(error).message}`),
+    }),
+  );
+  const level = save.variables?.level ?? item?.notify ?? "mentions";
+  const muted = save.variables?.muted ?? item?.muted ?? false;
+  return (
+    <Dialog open onClose={onClose} title={`Notifications for ${label}`}>
+      <fieldset className="flex flex-col gap-2" aria-describedby={`${groupId}-hint`}>
+        <legend className="mb-1 text-sm font-medium">Tell me about</legend>
+        {LEVELS.map((option) => (
+          <label key={option.value} className="flex items-center gap-2">
+            <input
+              type="radio"
+              name={groupId}
+              value={option.value}
+              checked={level === option.value}
+              onChange={() => save.mutate({ ...targetInput(target), level: option.value, muted })}
+            />
+            {option.label}
+          </label>
+        ))}
+        <p id={`${groupId}-hint`} className="text-xs text-muted">
+          Direct messages and mentions of you are always counted; this decides what alerts you.
+        </p>
+      </fieldset>
+      <label className="flex items-center gap-2">
+        <input
+          type="checkbox"
+          checked={muted}
+          onChange={(event) =>
+            save.mutate({ ...targetInput(target), level, muted: event.target.checked })
+          }
+        />
+        Mute {label} (not shown in bold, never alerts; counts stay exact)
+      </label>
+      <div className="flex justify-end">
+        <Button onClick={onClose}>Done</Button>
+      </div>
+    </Dialog>
+  );
+}
+
+export function ChannelMenu({
+  target,
+  label,
+  settingsHref,
+}: {
+  target: Target;
+  label: string;
+  settingsHref?: string;
+}) {
+  const [open, setOpen] = useState<"pins" | "notifications" | null>(null);
+  const buttonClass = "shrink-0 rounded border border-border px-2 py-1 text-sm hover:bg-hover";
+  return (
+    <>
+      <button type="button" className={buttonClass} onClick={() => setOpen("pins")}>
+        Pinned
+      </button>
+      <button type="button" className={buttonClass} onClick={() => setOpen("notifications")}>
+        Notifications
+      </button>
+      {settingsHref ? (
+        <Link href={settingsHref} className={buttonClass}>
+          Channel settings
+        </Link>
+      ) : null}
+      {open === "pins" ? (
+        <PinsDialog target={target} label={label} onClose={() => setOpen(null)} />
+      ) : null}
+      {open === "notifications" ? (
+        <NotificationsDialog target={target} label={label} onClose={() => setOpen(null)} />
+      ) : null}
+    </>
+  );
+}
