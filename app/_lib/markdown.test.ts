@@ -191,9 +191,9 @@ describe("renderMessage: blocks", () => {
     );
   });
 
-  it("continues a quoted paragraph on an unquoted line (CommonMark's laziness)", () => {
+  it("ends a quote at the first unquoted line, as chat quotes one line and answers on the next", () => {
     expect(html("> note\nafter")).toBe(
-      `<blockquote class="md-quote">${p("note<br/>after")}</blockquote>`,
+      `<blockquote class="md-quote">${p("note")}</blockquote>${p("after")}`,
     );
     expect(html("> note\n- item")).toBe(
       `<blockquote class="md-quote">${p("note")}</blockquote><ul class="md-list"><li>item</li></ul>`,
@@ -481,6 +481,16 @@ describe("renderMessage: mentions", () => {
         `<strong><span class="mention">@Ada</span></strong> ${a("https://x.com/", 'ping <span class="mention">@Bob</span>')}`,
       )}</blockquote>`,
     );
+  });
+
+  it("renders @channel and @here as mentions of everyone, the reader included", () => {
+    expect(html("<!channel> standup; <!here> anyone?")).toBe(
+      p(
+        '<span class="mention mention-me">@channel</span> standup; <span class="mention mention-me">@here</span> anyone?',
+      ),
+    );
+    expect(plainText("<!here> lunch", resolveMention)).toBe("@here lunch");
+    expect(html("<!everyone> <!channel")).toBe(p("&lt;!everyone&gt; &lt;!channel"));
   });
 
   it("renders a mention even after a backslash", () => {

@@ -22,7 +22,7 @@
 
 import type { Ruler, StateBlock, StateInline, Token } from "markdown-it";
 import MarkdownIt from "markdown-it";
-import { MENTION } from "@/lib/mentions";
+import { BROADCAST, MENTION } from "@/lib/mentions";
 
 /** Quotes and lists nested deeper than this stay text: it bounds recursion. */
 const MAX_CONTAINER_DEPTH = 8;
@@ -58,6 +58,8 @@ function wrapRule<Args extends unknown[], Result>(
 
 /** `<@uuid>` at a position: the same pattern the server reads mentions with. */
 const MENTION_AT = new RegExp(MENTION.source, "iy");
+/** `<!channel>` or `<!here>` at a position. */
+const BROADCAST_AT = new RegExp(BROADCAST.source, "y");
 
 /**
  * A mention as one token. It runs before backslash escapes, so "\<@id>" shows
@@ -68,6 +70,16 @@ const mention: InlineRule = (state, silent) => {
   const escaped = state.src.charCodeAt(pos) === BACKSLASH;
   if (escaped) pos++;
   if (state.src.charCodeAt(pos) !== LT) return false;
+  BROADCAST_AT.lastIndex = pos;
+  const broadcast = BROADCAST_AT.exec(state.src);
+  if (broadcast?.[1] && BROADCAST_AT.lastIndex <= state.posMax) {
+    if (!silent) {
+      if (escaped) state.pending += "\\";
+      state.push("broadcast", "", 0).content = broadcast[1];
+    }
+    state.pos = BROADCAST_AT.lastIndex;
+    return true;
+  }
   MENTION_AT.lastIndex = pos;
   const match = MENTION_AT.exec(state.src);
   if (!match?.[1] || MENTION_AT.lastIndex > state.posMax) return false;
@@ -274,6 +286,26 @@ markdown.linkify
     },
   });
 
+/**
+ * In chat, "> quoted\nmy answer" quotes one line and answers on the next:
+ * a quote ends at the first line without ">" (CommonMark would continue a
+ * quoted paragraph "lazily" onto it). This rule only ever answers the
+ * blockquote's "does this line end you?" question (silent mode); it never
+ * takes a line itself.
+ */
+const quoteEndsAtUnquotedLine: BlockRule = (state, startLine, _endLine, silent) => {
+  if (!silent) return false;
+  const start = state.bMarks[startLine] as number;
+  const text = state.src.slice(
+    start + (state.tShift[startLine] as number),
+    state.eMarks[startLine],
+  );
+  return !text.startsWith(">");
+};
+
+markdown.block.ruler.before("blockquote", "quote_ends_at_unquoted_line", quoteEndsAtUnquotedLine, {
+  alt: ["blockquote"],
+});
 markdown.inline.ruler.before("escape", "mention", mention);
 markdown.inline.ruler.before("strikethrough", "tilde_run", tildeRun);
 wrapRule(markdown.inline.ruler, "link", withTypedTarget);

@@ -9,7 +9,7 @@
  */
 import type { Token } from "markdown-it";
 import { createElement, Fragment, type ReactElement, type ReactNode } from "react";
-import { MENTION } from "@/lib/mentions";
+import { BROADCAST, MENTION } from "@/lib/mentions";
 
 export interface RenderContext {
   /** The name to show for a mentioned user (ids arrive lowercased). */
@@ -26,7 +26,9 @@ const ESCAPED_PUNCTUATION = /\\([!-/:-@[-`{-~])/g;
 
 /** Code stays literal, except that a mention shows as "@Name": the raw token is never shown. */
 function withNames(text: string, context: RenderContext): string {
-  return text.replace(MENTION, (_, id: string) => `@${context.name(id.toLowerCase())}`);
+  return text
+    .replace(MENTION, (_, id: string) => `@${context.name(id.toLowerCase())}`)
+    .replace(BROADCAST, (_, which: string) => `@${which}`);
 }
 
 /** A fence's code without the newline that ends its last line. */
@@ -145,6 +147,16 @@ export function renderTokens(tokens: Token[], context: RenderContext): ReactNode
           leaf(createElement("span", { key: key++, className }, `@${context.name(token.content)}`));
           break;
         }
+        case "broadcast":
+          // @channel and @here reach everyone, the reader included.
+          leaf(
+            createElement(
+              "span",
+              { key: key++, className: "mention mention-me" },
+              `@${token.content}`,
+            ),
+          );
+          break;
         case "strong_open":
         case "em_open":
         case "s_open": {
@@ -259,6 +271,9 @@ function inlineText(children: Token[], context: RenderContext): string {
         break;
       case "mention":
         out += `@${context.name(token.content)}`;
+        break;
+      case "broadcast":
+        out += `@${token.content}`;
         break;
       case "link_open": {
         const destination = String(token.attrGet("href") ?? "");
