@@ -14,6 +14,7 @@ import { type Target, targetInput } from "@/lib/target";
 import { formatTime } from "@/lib/time";
 import { Dialog } from "./dialog";
 import { Button } from "./form";
+import { Menu } from "./menu";
 import { useToast } from "./toast";
 import { useMembers } from "./use-members";
 import { useWorkspace } from "./workspace-context";
@@ -170,17 +171,23 @@ export function ChannelMenu({
   settingsHref?: string;
 }) {
   const [open, setOpen] = useState<"pins" | "notifications" | null>(null);
-  const buttonClass = "shrink-0 rounded border border-border px-2 py-1 text-sm hover:bg-hover";
   return (
     <>
-      <button type="button" className={buttonClass} onClick={() => setOpen("pins")}>
-        Pinned
-      </button>
-      <button type="button" className={buttonClass} onClick={() => setOpen("notifications")}>
-        Notifications
-      </button>
+      <Menu
+        label={target.kind === "channel" ? "Channel options" : "Conversation options"}
+        buttonClassName="shrink-0 rounded border border-border px-2 py-1 text-sm hover:bg-hover"
+        items={[
+          { label: "Pinned messages", onSelect: () => setOpen("pins") },
+          { label: "Notifications", onSelect: () => setOpen("notifications") },
+        ]}
+      >
+        Options
+      </Menu>
       {settingsHref ? (
-        <Link href={settingsHref} className={buttonClass}>
+        <Link
+          href={settingsHref}
+          className="shrink-0 rounded border border-border px-2 py-1 text-sm hover:bg-hover"
+        >
           Channel settings
         </Link>
       ) : null}

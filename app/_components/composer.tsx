@@ -21,6 +21,13 @@ export interface ComposerHandle {
   focus(): void;
 }
 
+// Set by whatever navigates on purpose to a place to write in (Ctrl/Cmd+K):
+// the next main composer that opens takes the focus.
+let focusNextComposer = false;
+export function focusComposerOnOpen() {
+  focusNextComposer = true;
+}
+
 export const Composer = forwardRef<
   ComposerHandle,
   {
@@ -31,8 +38,10 @@ export const Composer = forwardRef<
     channelLabel?: string;
     placeholder: string;
     onEditLast?: () => void;
+    /** Escape in the box: the thread closes; in a channel, everything counts as read. */
+    onEscape?: () => void;
   }
->(function Composer({ target, parentId, channelLabel, placeholder, onEditLast }, ref) {
+>(function Composer({ target, parentId, channelLabel, placeholder, onEditLast, onEscape }, ref) {
   const { outbox, me } = useWorkspace();
   const { resolve } = useMembers();
   const client = useTRPCClient();
@@ -48,7 +57,11 @@ export const Composer = forwardRef<
   useEffect(() => {
     setBody(window.localStorage.getItem(draftKey) ?? "");
     chosen.current = new Map();
-  }, [draftKey]);
+    if (focusNextComposer && !parentId) {
+      focusNextComposer = false;
+      box.current?.focus();
+    }
+  }, [draftKey, parentId]);
 
   // A message that could not be sent comes back here to be changed, mentions as names.
   useEffect(() => {
@@ -107,6 +120,7 @@ export const Composer = forwardRef<
           onChange={update}
           onSubmit={send}
           onEmptyUp={onEditLast}
+          onCancel={onEscape}
           chosen={chosen}
           label={placeholder}
           placeholder={placeholder}

@@ -16,6 +16,7 @@ import { formatTime } from "@/lib/time";
 import { permalink } from "./channel-menu";
 import { Dialog } from "./dialog";
 import { Button } from "./form";
+import { Menu } from "./menu";
 import { MessageEditor } from "./message-editor";
 import { ReactionBar, ReactionPicker } from "./reactions";
 import { useToast } from "./toast";
@@ -232,32 +233,6 @@ export const MessageItem = memo(function MessageItem({
               Edit
             </button>
           ) : null}
-          <button type="button" className={action} onClick={() => void copyLink()}>
-            Copy link
-          </button>
-          {!inThread ? (
-            <button
-              type="button"
-              className={action}
-              onClick={() =>
-                markUnread.mutate({
-                  ...targetInput(targetOf(message)),
-                  sequence: message.sequence,
-                })
-              }
-            >
-              Mark unread from here
-            </button>
-          ) : null}
-          {writable ? (
-            <button
-              type="button"
-              className={action}
-              onClick={() => (message.pinnedAt ? unpin : pin).mutate({ messageId: message.id })}
-            >
-              {message.pinnedAt ? "Unpin" : "Pin"}
-            </button>
-          ) : null}
           {writable && (mine || canModerate) ? (
             <button
               type="button"
@@ -267,6 +242,36 @@ export const MessageItem = memo(function MessageItem({
               Delete
             </button>
           ) : null}
+          <Menu
+            label="More actions"
+            buttonClassName={action}
+            items={[
+              { label: "Copy link", onSelect: () => void copyLink() },
+              ...(!inThread
+                ? [
+                    {
+                      label: "Mark unread from here",
+                      onSelect: () =>
+                        markUnread.mutate({
+                          ...targetInput(targetOf(message)),
+                          sequence: message.sequence,
+                        }),
+                    },
+                  ]
+                : []),
+              ...(writable
+                ? [
+                    {
+                      label: message.pinnedAt ? "Unpin" : "Pin",
+                      onSelect: () =>
+                        (message.pinnedAt ? unpin : pin).mutate({ messageId: message.id }),
+                    },
+                  ]
+                : []),
+            ]}
+          >
+            ⋯
+          </Menu>
           {picking ? <ReactionPicker message={message} meId={meId} onToggle={toggle} /> : null}
         </div>
       ) : null}

@@ -308,11 +308,15 @@ export function MessageList({
     if (index < 0) return;
     setCurrent(sequence);
     virtualizer.scrollToIndex(index, { align: "auto" });
-    requestAnimationFrame(() =>
-      scrollRef.current
-        ?.querySelector<HTMLElement>(`article[data-sequence="${sequence}"]`)
-        ?.focus(),
-    );
+    // The row may need a frame or two to be rendered by the virtualiser.
+    const focusWhenThere = (tries: number) => {
+      const article = scrollRef.current?.querySelector<HTMLElement>(
+        `article[data-sequence="${sequence}"]`,
+      );
+      if (article) article.focus();
+      else if (tries > 0) requestAnimationFrame(() => focusWhenThere(tries - 1));
+    };
+    requestAnimationFrame(() => focusWhenThere(5));
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
@@ -322,8 +326,10 @@ export function MessageList({
       return;
     }
     if (inField || !(event.target as HTMLElement).matches("article")) return;
+    // From the message that has focus (state may not have caught up with a quick key press).
+    const from = Number((event.target as HTMLElement).dataset.sequence);
     const position = messageRows.findIndex(
-      ({ row }) => row.kind === "message" && row.message.sequence === current,
+      ({ row }) => row.kind === "message" && row.message.sequence === from,
     );
     const to = (index: number) => {
       const entry = messageRows[Math.max(0, Math.min(messageRows.length - 1, index))];

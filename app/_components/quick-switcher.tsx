@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import { useChat } from "@/app/_lib/chat-store";
 import { conversationTitle } from "@/app/_lib/types";
+import { focusComposerOnOpen } from "./composer";
 import { Dialog } from "./dialog";
 import { useWorkspace } from "./workspace-context";
 
@@ -55,6 +56,7 @@ export function QuickSwitcher() {
     const option = options[index];
     if (!option) return;
     close();
+    focusComposerOnOpen();
     router.push(option.href);
   };
 

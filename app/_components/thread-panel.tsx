@@ -241,6 +241,7 @@ export function ThreadPanel({
           parentId={rootId}
           channelLabel={channelLabel}
           placeholder={`Reply in thread in ${channelLabel}`}
+          onEscape={onClose}
         />
       ) : null}
     </aside>

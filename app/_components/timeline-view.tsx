@@ -196,7 +196,12 @@ export function TimelineView({
           {announcement}
         </p>
         {archived ? null : (
-          <Composer target={target} placeholder={composerLabel} onEditLast={editLast} />
+          <Composer
+            target={target}
+            placeholder={composerLabel}
+            onEditLast={editLast}
+            onEscape={() => markRead(timeline?.newestSequence ?? 0)}
+          />
         )}
       </main>
       {thread ? (
