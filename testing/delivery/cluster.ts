@@ -326,6 +326,14 @@ export interface Cluster {
   dispose(): Promise<void>;
 }
 
+/** Clusters not yet disposed, so an interrupted run can still clean up. */
+const live = new Set<() => Promise<void>>();
+
+/** Disposes every cluster of this process (for SIGINT/SIGTERM handlers). */
+export async function disposeAllClusters(): Promise<void> {
+  await Promise.all([...live].map((dispose) => dispose()));
+}
+
 export interface ClusterOptions {
   /** PostgreSQL server for the throwaway database; undefined: an embedded one. */
   databaseServerUrl: string | undefined;
@@ -338,8 +346,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const log = options.log ?? (() => {});
   const disposers: (() => Promise<unknown>)[] = [];
   const dispose = async () => {
-    for (const step of disposers.reverse()) await step().catch(() => {});
+    live.delete(dispose);
+    for (const step of disposers.splice(0).reverse()) await step().catch(() => {});
   };
+  live.add(dispose);
   try {
     const database = await createThrowawayDatabase({
       prefix: "sequent_delivery",

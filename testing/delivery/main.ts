@@ -15,7 +15,7 @@
  */
 import fs from "node:fs";
 import { env } from "@/lib/env";
-import { redisUnavailable } from "./cluster";
+import { disposeAllClusters, redisUnavailable } from "./cluster";
 import { longRun, shortRun } from "./plans";
 import { formatResult } from "./report";
 import { runScenario } from "./scenario";
@@ -33,6 +33,14 @@ const unavailable = await redisUnavailable();
 if (unavailable) {
   console.error(`verify:delivery needs redis-server: ${unavailable}`);
   process.exit(2);
+}
+
+// Interrupted: stop the instances and Redis, drop the database, remove the build copy.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: cleaning up…`);
+    void disposeAllClusters().finally(() => process.exit(130));
+  });
 }
 
 const began = Date.now();

@@ -4,13 +4,13 @@ import type { ScenarioResult } from "./scenario";
 const n = (value: number) => value.toLocaleString("en-US");
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-export function faultsByKind(result: ScenarioResult): string {
+function faultsByKind(result: ScenarioResult): string {
   const byKind = new Map<string, number>();
   for (const fault of result.faults) byKind.set(fault.kind, (byKind.get(fault.kind) ?? 0) + 1);
   return [...byKind].map(([kind, count]) => `${count} × ${kind}`).join(", ");
 }
 
-export function longestRecovery(result: ScenarioResult) {
+function longestRecovery(result: ScenarioResult) {
   let longest: ScenarioResult["faults"][number] | undefined;
   for (const fault of result.faults)
     if (fault.recoveryMs !== null && (!longest || fault.recoveryMs > (longest.recoveryMs ?? 0)))
