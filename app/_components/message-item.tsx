@@ -13,11 +13,13 @@ import { describeError, useTRPC } from "@/app/_lib/trpc";
 import type { Message } from "@/app/_lib/types";
 import { targetInput, targetOf } from "@/lib/target";
 import { formatTime } from "@/lib/time";
+import { Avatar } from "./avatar";
 import { permalink } from "./channel-menu";
 import { Dialog } from "./dialog";
 import { Button } from "./form";
 import { Menu } from "./menu";
 import { MessageEditor } from "./message-editor";
+import { PersonName } from "./profile-card";
 import { ReactionBar, ReactionPicker } from "./reactions";
 import { useToast } from "./toast";
 import { useWorkspace } from "./workspace-context";
@@ -128,8 +130,9 @@ export const MessageItem = memo(function MessageItem({
       className={`group relative flex flex-col px-4 ${grouped ? "pt-0.5" : "pt-2"} pb-0.5 hover:bg-hover focus-within:bg-hover ${highlighted ? "bg-accent/10 ring-2 ring-accent ring-inset" : ""}`}
     >
       {!grouped ? (
-        <header className="flex items-baseline gap-2">
-          <span className="font-semibold">{message.author.name}</span>
+        <header className="flex items-center gap-2">
+          <Avatar userId={message.author.id} name={message.author.name} size="sm" />
+          <PersonName userId={message.author.id} name={message.author.name} />
           <time
             dateTime={message.createdAt}
             title={formatTime(created, "full")}

@@ -7,11 +7,12 @@
  * position its page was rendered at, so nothing between render and stream
  * is lost.
  */
+import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from "react";
 import { ChatStore } from "@/app/_lib/chat-store";
 import { Outbox } from "@/app/_lib/outbox";
-import { useTRPCClient } from "@/app/_lib/trpc";
+import { useTRPC, useTRPCClient } from "@/app/_lib/trpc";
 import type {
   ChannelItem,
   ConversationItem,
@@ -43,6 +44,8 @@ export function WorkspaceShell({
   children: ReactNode;
 }) {
   const client = useTRPCClient();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const toast = useToast();
   const router = useRouter();
   const [store] = useState(() => new ChatStore({ channels, conversations }));
@@ -94,8 +97,13 @@ export function WorkspaceShell({
     const subscription = client.workspace.onEvent.subscribe(input, {
       onData(value) {
         const event = (value as { data: StreamEvent }).data;
-        connected = true;
         clearTimeout(slow);
+        // A reconnect's snapshot: names and statuses may have changed while the stream was down.
+        if (event.type === "sidebar.snapshot" && connected)
+          void queryClient.invalidateQueries(
+            trpc.workspace.members.queryFilter({ workspaceId: workspace.id }),
+          );
+        connected = true;
         store.apply(event);
         if (event.type === "stream.closed") {
           toast(event.reason, "info");
@@ -114,7 +122,7 @@ export function WorkspaceShell({
       clearTimeout(slow);
       subscription.unsubscribe();
     };
-  }, [client, store, workspace.id, openKey]);
+  }, [client, store, workspace.id, openKey, queryClient, trpc]);
 
   // The browser knows before the stream does when the network is gone.
   useEffect(() => {

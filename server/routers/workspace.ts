@@ -17,6 +17,7 @@ import {
 } from "@/server/schemas";
 import {
   protectedProcedure,
+  publicProcedure,
   router,
   workspaceAdminProcedure,
   workspaceProcedure,
@@ -138,10 +139,19 @@ export const workspaceRouter = router({
     .output(z.object({ id: z.string() }))
     .mutation(({ ctx, input }) => revokeInvite(ctx.db, ctx.workspace.workspaceId, input.inviteId)),
 
-  /** What an invite leads to, shown before joining. */
-  inviteInfo: protectedProcedure
+  /**
+   * What an invite leads to, shown before joining (also before signing up:
+   * whoever holds the code may know the workspace's name).
+   */
+  inviteInfo: publicProcedure
     .input(z.object({ code: ZInviteCodeSchema }))
-    .output(z.object({ workspaceName: z.string(), usable: z.boolean() }))
+    .output(
+      z.object({
+        workspaceName: z.string(),
+        usable: z.boolean(),
+        state: z.enum(["usable", "expired", "revoked", "used-up"]),
+      }),
+    )
     .query(({ ctx, input }) => describeInvite(ctx.db, input.code)),
 
   join: protectedProcedure
@@ -156,6 +166,7 @@ export const workspaceRouter = router({
           userId: z.string(),
           name: z.string(),
           email: z.string(),
+          status: z.string(),
           role: ZRole,
           joinedAt: z.string(),
         }),

@@ -100,11 +100,14 @@ export async function describeInvite(db: Db, code: string) {
     .where(eq(workspaceInvites.code, code))
     .limit(1);
   if (!row) throw new AppError("NOT_FOUND", "This invite link is not valid. Ask for a new one.");
-  const usable =
-    !row.revokedAt &&
-    row.expiresAt.getTime() > Date.now() &&
-    (row.maxUses === null || row.uses < row.maxUses);
-  return { workspaceName: row.workspaceName, usable };
+  const state = row.revokedAt
+    ? ("revoked" as const)
+    : row.expiresAt.getTime() <= Date.now()
+      ? ("expired" as const)
+      : row.maxUses !== null && row.uses >= row.maxUses
+        ? ("used-up" as const)
+        : ("usable" as const);
+  return { workspaceName: row.workspaceName, usable: state === "usable", state };
 }
 
 export async function listMembers(db: Db, workspaceId: string) {
@@ -113,6 +116,7 @@ export async function listMembers(db: Db, workspaceId: string) {
       userId: users.id,
       name: users.name,
       email: users.email,
+      status: users.status,
       role: workspaceMembers.role,
       joinedAt: workspaceMembers.joinedAt,
     })

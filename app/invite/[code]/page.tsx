@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { redirect } from "next/navigation";
 import { auth } from "@/server/auth/config";
 import { orNotFound, serverCaller } from "@/server/caller";
@@ -21,10 +22,21 @@ export default async function InvitePage({ params }: { params: Promise<{ code: s
         ) : !invite.usable ? (
           <>
             <h1 className="text-xl font-semibold">
-              This invite to {invite.workspaceName} has expired
+              {invite.state === "used-up"
+                ? `This invite to ${invite.workspaceName} has been used up`
+                : invite.state === "revoked"
+                  ? `This invite to ${invite.workspaceName} was withdrawn`
+                  : `This invite to ${invite.workspaceName} has expired`}
             </h1>
             <p className="mt-2 text-muted">
-              It was revoked, expired or used up. Ask for a new one.
+              {invite.state === "used-up" ? "Everyone it was meant for has joined already. " : ""}
+              Ask someone in {invite.workspaceName} for a new link — any member can make one — or
+              ask an admin to invite you by email.
+            </p>
+            <p className="mt-4">
+              <Link href="/welcome" className="underline">
+                Go to your workspaces, or create one
+              </Link>
             </p>
           </>
         ) : (

@@ -6,7 +6,7 @@
  * `member` events, so the list stays current without a reload. Each name
  * opens the person's profile card.
  */
-import { useQueries, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import { useState } from "react";
@@ -32,21 +32,10 @@ export function MembersList({ initialMembers }: { initialMembers: Member[] }) {
     initialData: initialMembers,
     staleTime: 60_000,
   });
-  // workspace.members has no status line; each profile has it (and the profile card reuses these).
-  const profiles = useQueries({
-    queries: members.map((member) => ({
-      ...trpc.user.profile.queryOptions({ workspaceId: workspace.id, userId: member.userId }),
-      staleTime: 60_000,
-    })),
-  });
-  const loadedStatus = new Map(
-    profiles.flatMap((profile) => (profile.data ? [[profile.data.id, profile.data.status]] : [])),
-  );
-
   const people = members
     .map((member) => ({
       ...member,
-      ...live(member.userId, { name: member.name, status: loadedStatus.get(member.userId) }),
+      ...live(member.userId, { name: member.name, status: member.status }),
       online: online.has(member.userId),
     }))
     .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name, undefined));

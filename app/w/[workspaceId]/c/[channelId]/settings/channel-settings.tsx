@@ -117,22 +117,29 @@ export function ChannelSettings({
         )}
       </Section>
 
-      <MembershipSection
-        channelId={channelId}
-        label={label}
-        isMember={channel.isMember}
-        isPrivate={channel.isPrivate}
-        onJoined={refresh}
-      />
-
-      {canManage ? (
-        <ArchiveSection
-          channelId={channelId}
-          label={label}
-          archived={archived}
-          onChanged={refresh}
-        />
-      ) : null}
+      {channel.name === "general" ? (
+        <p className="text-sm text-muted">
+          Everyone in the workspace is in {label}: it cannot be left or archived.
+        </p>
+      ) : (
+        <>
+          <MembershipSection
+            channelId={channelId}
+            label={label}
+            isMember={channel.isMember}
+            isPrivate={channel.isPrivate}
+            onJoined={refresh}
+          />
+          {canManage ? (
+            <ArchiveSection
+              channelId={channelId}
+              label={label}
+              archived={archived}
+              onChanged={refresh}
+            />
+          ) : null}
+        </>
+      )}
     </PageFrame>
   );
 }

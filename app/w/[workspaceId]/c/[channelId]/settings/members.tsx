@@ -3,6 +3,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useState } from "react";
+import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { DataTable } from "@/app/_components/data-table";
 import { Button } from "@/app/_components/form";
 import { SkeletonRows } from "@/app/_components/page-frame";
@@ -28,10 +29,12 @@ export function MemberList({
 }) {
   const trpc = useTRPC();
   const toast = useToast();
+  const [confirming, setConfirming] = useState<ChannelMember | null>(null);
   const remove = useMutation(
     trpc.channel.removeMember.mutationOptions({
       onSuccess: (_result, { userId }) => {
         const name = members.find((member) => member.userId === userId)?.name ?? "They";
+        setConfirming(null);
         toast(`${name} was removed from the channel.`, "info");
         return onChanged();
       },
@@ -40,41 +43,62 @@ export function MemberList({
   );
   if (members.length === 0) return <p className="text-sm text-muted">Nobody is in it.</p>;
   return (
-    <DataTable
-      columns={[
-        { label: "Name" },
-        { label: "Role" },
-        canRemove && { label: "Actions", visuallyHidden: true },
-      ]}
-    >
-      {members.map((member) => {
-        const removing = remove.isPending && remove.variables?.userId === member.userId;
-        return (
-          <tr key={member.userId} className="border-t border-border">
-            <th scope="row" className="px-3 py-2 font-normal">
-              {member.name}
-              {member.userId === meId ? <span className="text-muted"> (you)</span> : null}
-            </th>
-            <td className="px-3 py-2">{member.role === "admin" ? "Admin" : "Member"}</td>
-            {canRemove ? (
-              <td className="px-3 py-2 text-right">
-                {member.userId === meId ? null : (
-                  <Button
-                    variant="secondary"
-                    className="py-1"
-                    aria-label={`Remove ${member.name}`}
-                    disabled={removing}
-                    onClick={() => remove.mutate({ channelId, userId: member.userId })}
-                  >
-                    {removing ? "Removing…" : "Remove"}
-                  </Button>
-                )}
-              </td>
-            ) : null}
-          </tr>
-        );
-      })}
-    </DataTable>
+    <>
+      <DataTable
+        columns={[
+          { label: "Name" },
+          { label: "Role" },
+          canRemove && { label: "Actions", visuallyHidden: true },
+        ]}
+      >
+        {members.map((member) => {
+          const removing = remove.isPending && remove.variables?.userId === member.userId;
+          return (
+            <tr key={member.userId} className="border-t border-border">
+              <th scope="row" className="px-3 py-2 font-normal">
+                {member.name}
+                {member.userId === meId ? <span className="text-muted"> (you)</span> : null}
+              </th>
+              <td className="px-3 py-2">{member.role === "admin" ? "Admin" : "Member"}</td>
+              {canRemove ? (
+                <td className="px-3 py-2 text-right">
+                  {member.userId === meId ? null : (
+                    <Button
+                      variant="secondary"
+                      className="py-1"
+                      aria-label={`Remove ${member.name}`}
+                      disabled={removing}
+                      onClick={() => {
+                        remove.reset();
+                        setConfirming(member);
+                      }}
+                    >
+                      {removing ? "Removing…" : "Remove"}
+                    </Button>
+                  )}
+                </td>
+              ) : null}
+            </tr>
+          );
+        })}
+      </DataTable>
+      <ConfirmDialog
+        open={confirming !== null}
+        onClose={() => setConfirming(null)}
+        title={`Remove ${confirming?.name ?? ""} from the channel?`}
+        confirmLabel="Remove"
+        pendingLabel="Removing…"
+        tone="danger"
+        pending={remove.isPending}
+        error={remove.error ? describeError(remove.error).message : undefined}
+        onConfirm={() => confirming && remove.mutate({ channelId, userId: confirming.userId })}
+      >
+        <p>
+          They stop seeing new messages here at once and are told who removed them. Anyone in the
+          channel can add them back.
+        </p>
+      </ConfirmDialog>
+    </>
   );
 }
 
