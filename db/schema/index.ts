@@ -1,4 +1,5 @@
 export * from "./channels";
+export * from "./files";
 export * from "./messages";
 export * from "./relations";
 export * from "./users";

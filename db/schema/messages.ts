@@ -16,6 +16,7 @@ import {
   pgEnum,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -26,6 +27,9 @@ import { users } from "./users";
 
 /** PostgreSQL's full-text document type; kept by the database from the body. */
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
+/** At most this many files go with one message. */
+export const MAX_FILES_PER_MESSAGE = 10;
 
 /** The text search configuration of message bodies (stemming: "deploys" finds "deploy"). */
 export const SEARCH_CONFIG = "english";
@@ -56,6 +60,8 @@ export const messages = pgTable(
     /** For a root: its replies that are not deleted, and when the last one came. */
     replyCount: integer("reply_count").notNull().default(0),
     lastReplyAt: timestamp("last_reply_at", { withTimezone: true }),
+    /** Files attached (message_files); a message with files may have an empty body. */
+    fileCount: smallint("file_count").notNull().default(0),
     pinnedAt: timestamp("pinned_at", { withTimezone: true }),
     pinnedBy: uuid("pinned_by").references((): AnyPgColumn => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -74,7 +80,11 @@ export const messages = pgTable(
     check("messages_sequence_ck", sql`${t.sequence} > 0 AND ${t.revision} > 0`),
     check(
       "messages_body_ck",
-      sql`(${t.deletedAt} IS NULL AND char_length(${t.body}) BETWEEN 1 AND 4000) OR (${t.deletedAt} IS NOT NULL AND ${t.body} = '')`,
+      sql`(${t.deletedAt} IS NULL AND (char_length(${t.body}) BETWEEN 1 AND 4000 OR (${t.body} = '' AND ${t.fileCount} > 0))) OR (${t.deletedAt} IS NOT NULL AND ${t.body} = '')`,
+    ),
+    check(
+      "messages_file_count_ck",
+      sql`${t.fileCount} >= 0 AND ${t.fileCount} <= ${sql.raw(String(MAX_FILES_PER_MESSAGE))}`,
     ),
     // History reads and unread counts are range scans on these.
     uniqueIndex("messages_channel_sequence_uq")
@@ -96,6 +106,10 @@ export const messages = pgTable(
     index("messages_pinned_conversation_idx")
       .on(t.conversationId, t.pinnedAt)
       .where(sql`${t.pinnedAt} IS NOT NULL`),
+    // Recent direct messages, for notification mails (channel sends do not pay for it).
+    index("messages_conversation_created_idx")
+      .on(t.createdAt)
+      .where(sql`${t.conversationId} IS NOT NULL`),
   ],
 );
 
@@ -198,9 +212,12 @@ export const mentions = pgTable(
     channelId: uuid("channel_id"),
     conversationId: uuid("conversation_id"),
     sequence: integer("sequence").notNull(),
+    /** When the mention was made, for notification mails. */
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ columns: [t.messageId, t.userId] }),
+    index("mentions_created_idx").on(t.createdAt),
     check("mentions_one_target_ck", sql`num_nonnulls(${t.channelId}, ${t.conversationId}) = 1`),
     index("mentions_user_channel_idx")
       .on(t.userId, t.channelId, t.sequence)

@@ -4,9 +4,11 @@
  */
 import { sql } from "drizzle-orm";
 import {
+  boolean,
   check,
   index,
   integer,
+  pgEnum,
   pgTable,
   primaryKey,
   text,
@@ -28,6 +30,8 @@ export const users = pgTable(
     passwordHash: text("password_hash"),
     /** A line about what they are up to ("In meetings until 3"), shown beside their name. */
     status: text("status").notNull().default(""),
+    /** Storage key of their profile picture (a square WebP); null: initials. */
+    avatarKey: text("avatar_key"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -122,6 +126,55 @@ export const apiTokens = pgTable(
     index("api_tokens_user_idx").on(t.userId),
   ],
 );
+
+/** What a mailed single-use link is for. */
+export const emailTokenPurpose = pgEnum("email_token_purpose", [
+  "password_reset",
+  "email_verification",
+]);
+
+/**
+ * Single-use secrets sent by mail (password reset, address verification).
+ * Only a SHA-256 hash is stored; a token is good once, until it expires, and
+ * only for the address it was sent to (changing the address voids it).
+ */
+export const emailTokens = pgTable(
+  "email_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: emailTokenPurpose("purpose").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    /** The address the link went to, lower-cased. */
+    email: text("email").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("email_tokens_hash_uq").on(t.tokenHash),
+    index("email_tokens_user_idx").on(t.userId, t.purpose),
+    check("email_tokens_expiry_ck", sql`${t.expiresAt} > ${t.createdAt}`),
+  ],
+);
+
+/**
+ * Notification mails (mentions and direct messages for someone not
+ * connected): whether a person wants them, when the last one went (at most
+ * one per EMAIL_NOTIFY_MINUTES), and up to when messages were covered, so
+ * nothing is mailed twice. No row: wanted, nothing sent yet.
+ */
+export const notificationMails = pgTable("notification_mails", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  enabled: boolean("enabled").notNull().default(true),
+  lastSentAt: timestamp("last_sent_at", { withTimezone: true }),
+  /** Messages created up to this time were mailed or passed over. */
+  coveredUntil: timestamp("covered_until", { withTimezone: true }),
+});
 
 export type User = typeof users.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;

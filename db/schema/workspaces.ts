@@ -1,6 +1,7 @@
 /** Workspaces (the tenants), their members with roles, and invite links. */
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   check,
   index,
   integer,
@@ -25,8 +26,17 @@ export const workspaces = pgTable(
     // A workspace outlives the account that created it.
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Bytes of its files (uploads in progress included), moved in the
+     * transaction that adds or removes a file, so the quota check is one
+     * conditional UPDATE.
+     */
+    storageBytes: bigint("storage_bytes", { mode: "number" }).notNull().default(0),
   },
-  (t) => [uniqueIndex("workspaces_slug_uq").on(t.slug)],
+  (t) => [
+    uniqueIndex("workspaces_slug_uq").on(t.slug),
+    check("workspaces_storage_ck", sql`${t.storageBytes} >= 0`),
+  ],
 );
 
 export const workspaceMembers = pgTable(
@@ -97,9 +107,15 @@ export const workspaceInvitations = pgTable(
     acceptedAt: timestamp("accepted_at", { withTimezone: true }),
     declinedAt: timestamp("declined_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    /**
+     * SHA-256 of the secret in the mailed link. Whoever opens that link read
+     * the invited address's mail, so accepting with it proves the address.
+     */
+    tokenHash: text("token_hash"),
   },
   (t) => [
     uniqueIndex("workspace_invitations_workspace_email_uq").on(t.workspaceId, t.email),
+    uniqueIndex("workspace_invitations_token_uq").on(t.tokenHash),
     index("workspace_invitations_email_idx").on(t.email),
     check("workspace_invitations_email_ck", sql`${t.email} = lower(${t.email})`),
   ],
