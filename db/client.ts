@@ -62,6 +62,14 @@ export function connect(url: string, driver: Driver, options: ConnectOptions = {
       ? new NeonPool({ connectionString: url, max })
       : new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
   pool.on("error", (error: Error) => console.error("database pool error:", error.message));
+  // A connection terminated while checked out (in a transaction) errs on the
+  // client, not the pool; without a listener that is an uncaught exception.
+  // The query on it fails on its own and its caller answers for it.
+  (pool as pg.Pool).on("connect", (client: pg.PoolClient) => {
+    client.on("error", (error: Error) =>
+      console.error("database connection error:", error.message),
+    );
+  });
   const db = (driver === "neon"
     ? drizzleNeon({ client: pool as NeonPool, schema, logger })
     : drizzlePg({ client: pool as pg.Pool, schema, logger })) as unknown as Db;

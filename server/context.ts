@@ -59,6 +59,7 @@ export async function createRequestContext(
   }
   const session = await (options.session ?? auth)();
   const user = session?.user;
+  if (session?.unverified) return createContextInner({ ...base, sessionUnverified: true });
   if (!session || !user?.id) return createContextInner(base);
   return createContextInner({
     ...base,

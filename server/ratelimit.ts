@@ -15,6 +15,8 @@
  * `attemptDelay` never do); in-process state is an LRU of at most
  * MEMORY_ENTRIES entries that expire with their window.
  */
+
+import type { Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
 import { env } from "@/lib/env";
 import { processSingleton } from "@/lib/singleton";
@@ -57,27 +59,47 @@ const off = () => env().RATE_LIMITS === "off";
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 const redisKey = (key: string) => `sequent:rl:${key}`;
 
-async function count(key: string, limit: Limit): Promise<Verdict> {
+/**
+ * Runs the Redis form of a limit when Redis is reachable, else the
+ * in-process one: while Redis is down, limits still hold per instance and
+ * nothing waits on a dead connection.
+ */
+async function shared<T>(inRedis: (client: Redis) => Promise<T>, here: () => T): Promise<T> {
   const client = redis();
-  if (client) {
-    const replies = await client
-      .multi()
-      .incr(redisKey(key))
-      .pexpire(redisKey(key), limit.windowMs, "NX")
-      .pttl(redisKey(key))
-      .exec();
-    const total = Number(replies?.[0]?.[1] ?? 0);
-    const ttl = Math.max(0, Number(replies?.[2]?.[1] ?? limit.windowMs));
-    return { ok: total <= limit.count, retryAfterSeconds: seconds(ttl) };
+  if (client?.status === "ready") {
+    try {
+      return await inRedis(client);
+    } catch {
+      // Fall through to this instance's count.
+    }
   }
-  const now = Date.now();
-  let window = memory.get(key) as Window | undefined;
-  if (!window || window.resetAt <= now) {
-    window = { count: 0, resetAt: now + limit.windowMs };
-    memory.set(key, window, { ttl: limit.windowMs });
-  }
-  window.count += 1;
-  return { ok: window.count <= limit.count, retryAfterSeconds: seconds(window.resetAt - now) };
+  return here();
+}
+
+function count(key: string, limit: Limit): Promise<Verdict> {
+  return shared(
+    async (client) => {
+      const replies = await client
+        .multi()
+        .incr(redisKey(key))
+        .pexpire(redisKey(key), limit.windowMs, "NX")
+        .pttl(redisKey(key))
+        .exec();
+      const total = Number(replies?.[0]?.[1] ?? 0);
+      const ttl = Math.max(0, Number(replies?.[2]?.[1] ?? limit.windowMs));
+      return { ok: total <= limit.count, retryAfterSeconds: seconds(ttl) };
+    },
+    () => {
+      const now = Date.now();
+      let window = memory.get(key) as Window | undefined;
+      if (!window || window.resetAt <= now) {
+        window = { count: 0, resetAt: now + limit.windowMs };
+        memory.set(key, window, { ttl: limit.windowMs });
+      }
+      window.count += 1;
+      return { ok: window.count <= limit.count, retryAfterSeconds: seconds(window.resetAt - now) };
+    },
+  );
 }
 
 /** Counts one event against `key`; says whether it was within the limit. */
@@ -89,15 +111,21 @@ export function hit(key: string, limit: Limit): Promise<Verdict> {
 /** Whether one more event for `key` would be within its limit. Reads only; creates nothing. */
 export async function peek(key: string, limit: Limit): Promise<Verdict> {
   if (off()) return { ok: true, retryAfterSeconds: 0 };
-  const client = redis();
-  if (client) {
-    const [used, ttl] = await Promise.all([client.get(redisKey(key)), client.pttl(redisKey(key))]);
-    return { ok: Number(used ?? 0) < limit.count, retryAfterSeconds: seconds(Math.max(0, ttl)) };
-  }
-  const now = Date.now();
-  const window = memory.peek(key) as Window | undefined;
-  if (!window || window.resetAt <= now) return { ok: true, retryAfterSeconds: 0 };
-  return { ok: window.count < limit.count, retryAfterSeconds: seconds(window.resetAt - now) };
+  return shared(
+    async (client) => {
+      const [used, ttl] = await Promise.all([
+        client.get(redisKey(key)),
+        client.pttl(redisKey(key)),
+      ]);
+      return { ok: Number(used ?? 0) < limit.count, retryAfterSeconds: seconds(Math.max(0, ttl)) };
+    },
+    () => {
+      const now = Date.now();
+      const window = memory.peek(key) as Window | undefined;
+      if (!window || window.resetAt <= now) return { ok: true, retryAfterSeconds: 0 };
+      return { ok: window.count < limit.count, retryAfterSeconds: seconds(window.resetAt - now) };
+    },
+  );
 }
 
 function tooManyRequests(what: string, verdict: Verdict): AppError {
@@ -153,51 +181,53 @@ return {1, 0}`;
  */
 export async function beginAttempt(key: string, policy: GatePolicy): Promise<Verdict> {
   if (off()) return { ok: true, retryAfterSeconds: 0 };
-  const client = redis();
-  if (client) {
-    const [allowed, waitMs] = (await client.eval(
-      BEGIN_SCRIPT,
-      1,
-      redisKey(key),
-      policy.free,
-      policy.memoryMs,
-      policy.maxDelayMs,
-    )) as [number, number];
-    return { ok: allowed === 1, retryAfterSeconds: allowed === 1 ? 0 : seconds(waitMs) };
-  }
-  const now = Date.now();
-  const gate = (memory.get(key) as Gate | undefined) ?? { attempts: 0, nextAt: 0 };
-  if (now < gate.nextAt) return { ok: false, retryAfterSeconds: seconds(gate.nextAt - now) };
-  gate.attempts += 1;
-  const delay = gateDelayMs(gate.attempts, policy);
-  gate.nextAt = now + delay;
-  memory.set(key, gate, { ttl: Math.max(policy.memoryMs, delay) });
-  return { ok: true, retryAfterSeconds: 0 };
+  return shared(
+    async (client) => {
+      const [allowed, waitMs] = (await client.eval(
+        BEGIN_SCRIPT,
+        1,
+        redisKey(key),
+        policy.free,
+        policy.memoryMs,
+        policy.maxDelayMs,
+      )) as [number, number];
+      return { ok: allowed === 1, retryAfterSeconds: allowed === 1 ? 0 : seconds(waitMs) };
+    },
+    () => {
+      const now = Date.now();
+      const gate = (memory.get(key) as Gate | undefined) ?? { attempts: 0, nextAt: 0 };
+      if (now < gate.nextAt) return { ok: false, retryAfterSeconds: seconds(gate.nextAt - now) };
+      gate.attempts += 1;
+      const delay = gateDelayMs(gate.attempts, policy);
+      gate.nextAt = now + delay;
+      memory.set(key, gate, { ttl: Math.max(policy.memoryMs, delay) });
+      return { ok: true, retryAfterSeconds: 0 };
+    },
+  );
 }
 
 /** How long before an attempt on `key` may start (0: now). Reads only; creates nothing. */
 export async function attemptDelay(key: string): Promise<Verdict> {
   if (off()) return { ok: true, retryAfterSeconds: 0 };
-  const client = redis();
-  const now = Date.now();
-  if (client) {
-    const [nextAt, time] = await Promise.all([client.hget(redisKey(key), "n"), client.time()]);
-    const redisNow = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
-    const wait = Number(nextAt ?? 0) - redisNow;
-    return wait > 0
-      ? { ok: false, retryAfterSeconds: seconds(wait) }
-      : { ok: true, retryAfterSeconds: 0 };
-  }
-  const gate = memory.peek(key) as Gate | undefined;
-  const wait = (gate?.nextAt ?? 0) - now;
-  return wait > 0
-    ? { ok: false, retryAfterSeconds: seconds(wait) }
-    : { ok: true, retryAfterSeconds: 0 };
+  const verdict = (wait: number): Verdict =>
+    wait > 0 ? { ok: false, retryAfterSeconds: seconds(wait) } : { ok: true, retryAfterSeconds: 0 };
+  return shared(
+    async (client) => {
+      const [nextAt, time] = await Promise.all([client.hget(redisKey(key), "n"), client.time()]);
+      const redisNow = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+      return verdict(Number(nextAt ?? 0) - redisNow);
+    },
+    () => verdict(((memory.peek(key) as Gate | undefined)?.nextAt ?? 0) - Date.now()),
+  );
 }
 
 /** The guarded work succeeded: the key starts afresh. */
 export async function clearAttempts(key: string): Promise<void> {
-  const client = redis();
-  if (client) await client.del(redisKey(key));
-  else memory.delete(key);
+  memory.delete(key);
+  await shared(
+    async (client) => {
+      await client.del(redisKey(key));
+    },
+    () => undefined,
+  );
 }

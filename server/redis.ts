@@ -13,6 +13,11 @@ function open(role: string): Redis {
     connectionName: `sequent-${role}`,
     maxRetriesPerRequest: 2,
     enableAutoPipelining: true,
+    // While Redis is down, commands fail at once instead of queueing for
+    // seconds: callers fall back to this instance's own state (rate limits,
+    // presence) or retry (subscriptions), and sends do not stall behind it.
+    enableOfflineQueue: role === "subscriber",
+    commandTimeout: 2_000,
   });
   client.on("error", (error) => console.error(`redis (${role}):`, error.message));
   return client;

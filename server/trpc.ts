@@ -54,6 +54,8 @@ export interface Context {
   authentication: Authentication | null;
   /** Why a presented credential was refused (e.g. a revoked token). */
   authProblem?: string;
+  /** A session cookie came that could not be checked (the database is unreachable). */
+  sessionUnverified?: boolean;
   headers: Headers;
   /**
    * The client's bucket for per-address rate limits (server/http: from the
@@ -156,6 +158,12 @@ const publishAfterCommit = t.middleware(async ({ next }) => {
 export const publicProcedure = t.procedure.use(appErrors).use(publishAfterCommit);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (ctx.sessionUnverified) {
+    throw new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message: "Your sign-in could not be checked just now; try again in a moment.",
+    });
+  }
   if (!ctx.user || !ctx.authentication) {
     throw new TRPCError({
       code: "UNAUTHORIZED",
@@ -314,7 +322,8 @@ export const messageAtProcedure = protectedProcedure
             ctx.addIssue({
               code: "custom",
               path: ["messageId"],
-              message: "give either messageId or a place (channelId or conversationId, and sequence)",
+              message:
+                "give either messageId or a place (channelId or conversationId, and sequence)",
             });
           return;
         }
@@ -323,7 +332,8 @@ export const messageAtProcedure = protectedProcedure
             code: "custom",
             // Named after what the caller seems to have meant: a place when a sequence came.
             path: [value.sequence === undefined && place === undefined ? "messageId" : "channelId"],
-            message: "give messageId, or exactly one of channelId and conversationId with a sequence",
+            message:
+              "give messageId, or exactly one of channelId and conversationId with a sequence",
           });
         else if (value.sequence === undefined)
           ctx.addIssue({ code: "custom", path: ["sequence"], message: "is required with a place" });

@@ -168,8 +168,12 @@ export class Outbox {
             this.onSent(message, next);
           } catch (error) {
             const code = (error as { data?: { code?: string } })?.data?.code;
+            // Not the message's fault: the network, a limit, or the server for a moment.
             const retryable =
-              !code || code === "TOO_MANY_REQUESTS" || code === "INTERNAL_SERVER_ERROR";
+              !code ||
+              code === "TOO_MANY_REQUESTS" ||
+              code === "INTERNAL_SERVER_ERROR" ||
+              code === "SERVICE_UNAVAILABLE";
             if (!retryable) {
               const reason = (error as Error).message || "The server refused this message.";
               this.update(next.clientMessageId, { state: "failed", error: reason });

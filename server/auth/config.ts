@@ -32,6 +32,8 @@ declare module "next-auth" {
   interface Session {
     /** The server-side session row this cookie names. */
     sessionId?: string;
+    /** The session row could not be read (the database is unreachable): neither valid nor refused. */
+    unverified?: boolean;
   }
 }
 
@@ -118,12 +120,21 @@ async function buildConfig(): Promise<NextAuthConfig> {
         // A cookie is good only while its session row is: signed out, ended
         // everywhere or expired, it is refused (and Auth.js clears it).
         const sid = typeof token.sid === "string" ? token.sid : undefined;
-        if (!token.sub || !sid || !(await sessionIsActive(db, sid, token.sub))) return null;
+        delete token.unverified;
+        if (!token.sub || !sid) return null;
+        try {
+          if (!(await sessionIsActive(db, sid, token.sub))) return null;
+        } catch {
+          // The database is unreachable: a good cookie must not be taken for a
+          // bad one (and cleared); the request is answered "try again" instead.
+          token.unverified = true;
+        }
         return token;
       },
       session({ session, token }) {
         if (token.sub) session.user.id = token.sub;
         if (typeof token.sid === "string") session.sessionId = token.sid;
+        if (token.unverified) session.unverified = true;
         return session;
       },
     },

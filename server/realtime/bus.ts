@@ -33,6 +33,11 @@ export interface TopicPayloads {
   sessions: { sessionIds: string[] };
   /** Who is typing in one channel or conversation. */
   typing: TypingRing;
+  /**
+   * Rung on this instance only when the bus came back after losing its
+   * connection: rings may have been lost meanwhile, so listeners look again.
+   */
+  reconnected: { at: number };
   /** A workspace's sidebar items, presence or a member's profile changed. */
   workspace: SidebarChange | PresenceChange | MemberChange;
 }
@@ -45,6 +50,7 @@ export const topics = {
   user: (userId: string) => topic("user", `user:${userId}`),
   token: (tokenId: string) => topic("token", `token:${tokenId}`),
   tokens: topic("tokens", "tokens"),
+  reconnected: topic("reconnected", "bus:reconnected"),
   sessions: topic("sessions", "sessions"),
   typing: (target: Target) => topic("typing", `typing:${target.kind}:${target.id}`),
   workspace: (workspaceId: string) => topic("workspace", `workspace:${workspaceId}`),

@@ -107,7 +107,15 @@ export class TargetFeed {
     readonly target: Target,
     private readonly onIdle: (feed: TargetFeed) => void,
   ) {
-    this.unsubscribe = deps.bus.subscribe(topics.target(target), (event) => this.receive(event));
+    const unsubscribeEvents = deps.bus.subscribe(topics.target(target), (event) =>
+      this.receive(event),
+    );
+    // Rings may have been lost while the bus was away: look at the log now.
+    const unsubscribeReconnects = deps.bus.subscribe(topics.reconnected, () => void this.poll());
+    this.unsubscribe = () => {
+      unsubscribeEvents();
+      unsubscribeReconnects();
+    };
     this.schedulePoll();
   }
 

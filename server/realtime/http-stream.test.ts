@@ -9,6 +9,7 @@ import type { TargetStreamEvent } from "@/server/realtime/events";
 import { newUser, newWorkspace, type TestUser } from "@/testing/api";
 import { type AppServer, startAppServer } from "@/testing/app-server";
 import { testDatabase } from "@/testing/db";
+import { signIn } from "@/testing/http";
 import { apiClient, record } from "@/testing/sse";
 
 const { db } = testDatabase("pg", 10);
@@ -155,7 +156,9 @@ describe("event streams over HTTP", () => {
     const byToken = follow(token, { channelId: general });
     await byToken.until((r) => r.events.some((e) => e.data.type === "sync"));
     const revokedAt = Date.now();
-    await apiClient(server.url, { token: memberToken }).token.revoke.mutate({ tokenId });
+    // Tokens are managed only when signed in, not with another token.
+    const cookie = await signIn(server.url, member.email, "correct horse battery staple");
+    await apiClient(server.url, { cookie }).token.revoke.mutate({ tokenId });
     await byToken.until((r) => r.events.some((e) => e.data.type === "stream.closed"), 5_000);
     expect(Date.now() - revokedAt).toBeLessThan(1_000);
     expect(byToken.events.at(-1)?.data).toMatchObject({

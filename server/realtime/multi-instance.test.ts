@@ -238,7 +238,9 @@ describe.skipIf(skipReason !== null)(
       };
       await apiClient(a().url, { token: ada.token }).channel.typing.mutate({ channelId });
       await typing.until((t) => typists(t).some((typist) => typist.userId === ada.user.id), 20_000);
-      expect(typists(typing)).toEqual([{ userId: ada.user.id, name: ada.user.name }]);
+      expect(typists(typing)).toEqual([
+        { userId: ada.user.id, name: ada.user.name, threadId: null },
+      ]);
 
       // Sending the message ends the indicator at once, on the other instance too.
       await sender(a(), ada.token, channelId)("done typing");

@@ -33,10 +33,12 @@ class Presence {
     const count = (users.get(userId) ?? 0) + 1;
     users.set(userId, count);
     if (count > 1) return;
-    const client = redis();
-    if (client) {
-      await client.zadd(key(workspaceId), Date.now() + ENTRY_TTL_MS, this.member(userId));
+    if (redis()) {
       this.ensureRefresh();
+      // Without Redis for a moment, the refresh writes the entry once it is back.
+      await redis()
+        ?.zadd(key(workspaceId), Date.now() + ENTRY_TTL_MS, this.member(userId))
+        .catch(() => {});
     }
     this.announce(workspaceId, userId, true);
   }
@@ -50,8 +52,9 @@ class Presence {
     }
     users.delete(userId);
     if (users.size === 0) this.local.delete(workspaceId);
-    const client = redis();
-    if (client) await client.zrem(key(workspaceId), this.member(userId));
+    await redis()
+      ?.zrem(key(workspaceId), this.member(userId))
+      .catch(() => {});
     this.announce(workspaceId, userId, await this.isOnline(workspaceId, userId));
   }
 
@@ -65,10 +68,16 @@ class Presence {
 
   /** Ids of the workspace's members who are online now. */
   async online(workspaceId: string): Promise<string[]> {
+    const here = [...(this.local.get(workspaceId)?.keys() ?? [])];
     const client = redis();
-    if (!client) return [...(this.local.get(workspaceId)?.keys() ?? [])];
-    const members = await client.zrangebyscore(key(workspaceId), Date.now(), "+inf");
-    return [...new Set(members.map((member) => member.split("|")[0] as string))];
+    if (!client) return here;
+    try {
+      const members = await client.zrangebyscore(key(workspaceId), Date.now(), "+inf");
+      return [...new Set([...here, ...members.map((member) => member.split("|")[0] as string)])];
+    } catch {
+      // Redis is unreachable: who is online here is what can be said.
+      return here;
+    }
   }
 
   private ensureRefresh() {

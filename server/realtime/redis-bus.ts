@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { newRedisConnection, redis } from "@/server/redis";
-import type { Bus, Listener, Topic } from "./bus";
+import { type Bus, type Listener, type Topic, topics } from "./bus";
 import { LocalBus } from "./local-bus";
 
 const PREFIX = "sequent:";
@@ -34,17 +34,46 @@ export class RedisBus implements Bus {
         this.local.publish(channel.slice(PREFIX.length) as Topic<unknown>, envelope.p);
     });
     this.local.onTopicChange = (topic, active) => {
-      if (active) {
-        const subscribed = this.subscriber.subscribe(PREFIX + topic).then(
-          () => undefined,
-          (error: Error) => console.error(`redis subscribe ${topic}:`, error.message),
-        );
-        this.subscriptions.set(topic, subscribed);
-      } else {
+      // Rung by this instance for itself; Redis carries no such topic.
+      if (topic === topics.reconnected) return;
+      if (active) this.subscriptions.set(topic, this.subscribeInRedis(topic));
+      else {
         this.subscriptions.delete(topic);
         void this.subscriber.unsubscribe(PREFIX + topic).catch(() => {});
       }
     };
+    // After Redis comes back, every topic with listeners here is subscribed
+    // again, also those whose SUBSCRIBE failed while it was away (the
+    // client's own resubscription only knows the ones that succeeded).
+    // Also on the first connection: streams may have started before it.
+    this.subscriber.on("ready", () => {
+      for (const topic of this.subscriptions.keys())
+        this.subscriptions.set(topic, this.subscribeInRedis(topic));
+      this.local.publish(topics.reconnected, { at: Date.now() });
+    });
+  }
+
+  /**
+   * Subscribes to a topic in Redis, retrying a failure while the connection
+   * is up and the topic still has listeners. Resolves after the first attempt
+   * either way: waiting subscribers go on, and the feeds' polls cover the gap.
+   */
+  private subscribeInRedis(topic: string, attempt = 0): Promise<void> {
+    return this.subscriber.subscribe(PREFIX + topic).then(
+      () => undefined,
+      (error: Error) => {
+        console.error(`redis subscribe ${topic}:`, error.message);
+        // While the connection is down, its "ready" brings every topic back.
+        if (this.subscriber.status !== "ready") return;
+        const retry = setTimeout(
+          () => {
+            if (this.subscriptions.has(topic)) void this.subscribeInRedis(topic, attempt + 1);
+          },
+          Math.min(250 * 2 ** attempt, 5_000),
+        );
+        retry.unref();
+      },
+    );
   }
 
   publish<T>(topic: Topic<T>, payload: T): void {

@@ -71,6 +71,8 @@ export function watchAccess(
     bus().subscribe(topics.user(identity.userId), (change) => {
       if (change.type === "access.changed") void recheck(change.reason);
     }),
+    // Rings of removals may have been lost while the bus was away.
+    bus().subscribe(topics.reconnected, () => void recheck()),
   ];
   if (identity.authentication.kind === "token") {
     unsubscribers.push(
