@@ -99,6 +99,50 @@ const publicUrl = z
     }
   }, "must be the app's public http:// or https:// URL, e.g. https://chat.example.com");
 
+/** An SMTP server: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465 (TLS). */
+const smtpUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "smtp:" || url.protocol === "smtps:") && url.hostname !== "";
+    } catch {
+      return false;
+    }
+  }, "must be an smtp:// or smtps:// URL, e.g. smtps://user:password@mail.example.com:465");
+
+/** An http(s) endpoint of an S3-compatible service, e.g. https://s3.eu-central-1.amazonaws.com. */
+const httpUrl = (example: string) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+      } catch {
+        return false;
+      }
+    }, `must be an http:// or https:// URL, e.g. ${example}`);
+
+/** "1"/"true"/"yes" or "0"/"false"/"no". */
+const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => ["1", "true", "yes", "0", "false", "no"].includes(value), {
+    message: 'must be "1" or "0" (or true/false)',
+  })
+  .transform((value) => ["1", "true", "yes"].includes(value));
+
+const wholeNumber = (min: number, max: number) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(min, `must be between ${min} and ${max}`)
+    .max(max, `must be between ${min} and ${max}`);
+
 const emptyAsUndefined = (value: unknown) =>
   typeof value === "string" && value.trim() === "" ? undefined : value;
 
@@ -182,6 +226,57 @@ const schema = z
     STREAMS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
     /** Event streams one API token may hold open on one instance. */
     STREAMS_PER_TOKEN: z.coerce.number().int().min(1).max(10_000).default(10),
+    /** Largest file one upload may carry, in MiB. */
+    UPLOAD_MAX_MB: wholeNumber(1, 5120).default(25),
+    /** Storage one workspace may hold (its files, uploads in progress included), in MiB. */
+    WORKSPACE_QUOTA_MB: wholeNumber(1, 100_000_000).default(10_240),
+    /** Uploads started per user. */
+    RATE_LIMIT_UPLOAD: rateLimit.prefault("120/600"),
+    /** Where files are kept: "disk" (under the data folder) or "s3"; default s3 when S3_BUCKET is set. */
+    STORAGE: z.preprocess(
+      emptyAsUndefined,
+      z.enum(["disk", "s3"], { error: 'must be "disk" or "s3"' }).optional(),
+    ),
+    /** Folder of the disk storage; default <data folder>/files. */
+    STORAGE_DIR: z.preprocess(emptyAsUndefined, z.string().optional()),
+    S3_BUCKET: z.preprocess(emptyAsUndefined, z.string().trim().min(3).max(63).optional()),
+    S3_REGION: z.preprocess(emptyAsUndefined, z.string().trim().default("us-east-1")),
+    /** A non-AWS service's endpoint (MinIO, R2, …); unset: AWS itself. */
+    S3_ENDPOINT: z.preprocess(emptyAsUndefined, httpUrl("http://127.0.0.1:9000").optional()),
+    /** The endpoint browsers upload to, when it differs from S3_ENDPOINT (a public name). */
+    S3_PUBLIC_ENDPOINT: z.preprocess(
+      emptyAsUndefined,
+      httpUrl("https://files.example.com").optional(),
+    ),
+    /** Unset: the AWS SDK's usual chain (environment, shared files, instance roles). */
+    S3_ACCESS_KEY_ID: z.preprocess(emptyAsUndefined, z.string().optional()),
+    S3_SECRET_ACCESS_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+    /** Path-style addressing (http://host/bucket/key), which most S3-compatible services need. */
+    S3_FORCE_PATH_STYLE: z.preprocess(emptyAsUndefined, flag.optional()),
+    /** Outgoing mail; unset: mail is written to the server log, links included. */
+    SMTP_URL: z.preprocess(emptyAsUndefined, smtpUrl.optional()),
+    MAIL_FROM: z.preprocess(
+      emptyAsUndefined,
+      z.string().trim().min(3).default("Sequent <sequent@localhost>"),
+    ),
+    /**
+     * "required": a new account's address must be confirmed through a mailed
+     * link before email invitations to it show; default when SMTP_URL is set.
+     */
+    EMAIL_VERIFICATION: z.preprocess(
+      emptyAsUndefined,
+      z.enum(["required", "off"], { error: 'must be "required" or "off"' }).optional(),
+    ),
+    /** How long a password reset link works, in minutes. */
+    PASSWORD_RESET_MINUTES: wholeNumber(5, 1440).default(60),
+    /** Password reset requests per address asked about, and per client address. */
+    RATE_LIMIT_PASSWORD_RESET: rateLimit.prefault("5/3600"),
+    /** At most one notification mail per person per this many minutes. */
+    EMAIL_NOTIFY_MINUTES: wholeNumber(1, 1440).default(15),
+    /** A mention or direct message is mailed once it has waited unread this long, its reader offline. */
+    EMAIL_NOTIFY_IDLE_MINUTES: wholeNumber(0, 1440).default(5),
+    /** "off" sends no notification mails at all. */
+    EMAIL_NOTIFICATIONS: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("on")),
     /** "1" adds process internals (listeners, feeds, memory) to /api/health, for tests and benchmarks. */
     SEQUENT_DIAGNOSTICS: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).optional()),
     LOG_QUERIES: z.preprocess(emptyAsUndefined, z.enum(["0", "1"]).optional()),
@@ -202,6 +297,16 @@ const schema = z
         message: "must be set together with the other AUTH_GITHUB_* variable",
       });
     }
+    if (value.STORAGE === "s3" && !value.S3_BUCKET) {
+      ctx.addIssue({ code: "custom", path: ["S3_BUCKET"], message: "is required when STORAGE=s3" });
+    }
+    if (Boolean(value.S3_ACCESS_KEY_ID) !== Boolean(value.S3_SECRET_ACCESS_KEY)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [value.S3_ACCESS_KEY_ID ? "S3_SECRET_ACCESS_KEY" : "S3_ACCESS_KEY_ID"],
+        message: "must be set together with the other S3_*_KEY variable",
+      });
+    }
     // An embedded database is a single-machine setup, so a generated secret
     // kept beside its data is as safe as the data itself. A real deployment
     // shares its database between instances and must share one secret too.
@@ -218,6 +323,11 @@ const schema = z
 export type Env = z.infer<typeof schema> & {
   /** Absolute path of the folder that holds the embedded database and generated secrets. */
   dataDir: string;
+  /** Which storage keeps files, and where the disk storage keeps them. */
+  storage: "disk" | "s3";
+  storageDir: string;
+  /** Whether new accounts confirm their address before email invitations to it count. */
+  emailVerification: boolean;
   /** Which driver the database module uses. */
   databaseDriver: "embedded" | "pg" | "neon";
 };
@@ -247,7 +357,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       "Invalid environment variable DATABASE_URL: is required when DATABASE_DRIVER=neon",
     );
   }
-  return { ...value, dataDir, databaseDriver };
+  const storage = value.STORAGE ?? (value.S3_BUCKET ? "s3" : "disk");
+  const storageDir = path.resolve(
+    /*turbopackIgnore: true*/ value.STORAGE_DIR ?? path.join(dataDir, "files"),
+  );
+  const emailVerification =
+    (value.EMAIL_VERIFICATION ?? (value.SMTP_URL ? "required" : "off")) === "required";
+  return { ...value, dataDir, databaseDriver, storage, storageDir, emailVerification };
 }
 
 let cached: Env | undefined;

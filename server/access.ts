@@ -12,6 +12,8 @@ import {
   channels,
   conversationMembers,
   conversations,
+  files,
+  messageFiles,
   messages,
   workspaceMembers,
 } from "@/db/schema";
@@ -217,4 +219,70 @@ async function loadMessageRefWhere(db: Db, where: SQL | undefined): Promise<Mess
     deleted: row.deleted,
     parentId: row.parentId,
   };
+}
+
+export interface FileRef {
+  id: string;
+  workspaceId: string;
+  uploaderId: string | null;
+  /** Null while the upload is in progress. */
+  storedAt: Date | null;
+  createdAt: Date;
+  /** Where the file is attached; null until a message takes it. */
+  message: { id: string; target: Target; deleted: boolean } | null;
+}
+
+/** A file (not marked for removal) and the message it is attached to, without any access check. */
+export async function loadFileRef(db: Db, fileId: string): Promise<FileRef | null> {
+  const [row] = await db
+    .select({
+      id: files.id,
+      workspaceId: files.workspaceId,
+      uploaderId: files.uploaderId,
+      storedAt: files.storedAt,
+      createdAt: files.createdAt,
+      messageId: messages.id,
+      channelId: messages.channelId,
+      conversationId: messages.conversationId,
+      deleted: sql<boolean>`${messages.deletedAt} IS NOT NULL`,
+    })
+    .from(files)
+    .leftJoin(messageFiles, eq(messageFiles.fileId, files.id))
+    .leftJoin(messages, eq(messages.id, messageFiles.messageId))
+    .where(and(eq(files.id, fileId), sql`${files.deletedAt} IS NULL`))
+    .limit(1);
+  if (!row) return null;
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    uploaderId: row.uploaderId,
+    storedAt: row.storedAt,
+    createdAt: row.createdAt,
+    message: row.messageId
+      ? {
+          id: row.messageId,
+          target: targetOf({ channelId: row.channelId, conversationId: row.conversationId }),
+          deleted: Boolean(row.deleted),
+        }
+      : null,
+  };
+}
+
+/**
+ * Whether this user may read a file now, exactly as they may read its
+ * message: a member of its channel (joined) or conversation, today. A file
+ * no message took yet is its uploader's alone (and only while they are in
+ * its workspace); a deleted message's files are nobody's.
+ */
+export async function canReadFile(db: Db, userId: string, file: FileRef): Promise<boolean> {
+  if (!file.message) {
+    return (
+      file.uploaderId === userId &&
+      (await loadWorkspaceAccess(db, userId, file.workspaceId)) !== null
+    );
+  }
+  if (file.message.deleted) return false;
+  const access = await loadTargetAccess(db, userId, file.message.target);
+  if (!access) return false;
+  return access.kind === "conversation" || access.membership !== null;
 }

@@ -8,6 +8,7 @@ export type AppErrorCode =
   | "FORBIDDEN"
   | "NOT_FOUND"
   | "CONFLICT"
+  | "PAYLOAD_TOO_LARGE"
   | "TOO_MANY_REQUESTS";
 
 export class AppError extends Error {
@@ -27,4 +28,11 @@ export function uniqueViolation(error: unknown): string | undefined {
   const candidate = (error as { cause?: unknown })?.cause ?? error;
   const pgError = candidate as { code?: string; constraint?: string };
   return pgError?.code === "23505" ? (pgError.constraint ?? "") : undefined;
+}
+
+/** PostgreSQL's SQLSTATE for foreign-key violations, and the constraint it names. */
+export function foreignKeyViolation(error: unknown): string | undefined {
+  const candidate = (error as { cause?: unknown })?.cause ?? error;
+  const pgError = candidate as { code?: string; constraint?: string };
+  return pgError?.code === "23503" ? (pgError.constraint ?? "") : undefined;
 }

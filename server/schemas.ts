@@ -60,13 +60,18 @@ export const ZLineSchema = (min: number, max: number) =>
 
 export const ZIdSchema = (what: string) => z.uuid(expected(`a valid ${what} id (a UUID)`));
 
-export const ZMessageBodySchema = z
+/** A message's text, possibly empty (a message with files needs none). */
+export const ZMessageTextSchema = z
   .string(expected("text"))
   .max(rawMax(4000, 1024), "must be at most 4000 characters")
   .transform((value) => value.replace(/\r\n?/g, "\n").trim())
-  .refine((value) => value.length > 0, "must not be empty or only whitespace")
   .refine((value) => codePointsAtMost(value, 4000), "must be at most 4000 characters")
   .refine((value) => !CONTROL.test(value), "must not contain control characters");
+
+export const ZMessageBodySchema = ZMessageTextSchema.refine(
+  (value) => value.length > 0,
+  "must not be empty or only whitespace",
+);
 
 export const ZEmailSchema = z
   .string(expected("text"))
@@ -188,6 +193,18 @@ export const ZReactionSchema = z.object({
   userIds: z.array(z.string()),
 });
 
+/** A file as it travels with its message; width and height for images only. */
+export const ZFileSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  size: z.number(),
+  width: z.number().optional(),
+  height: z.number().optional(),
+  url: z.string(),
+  thumbnailUrl: z.string().nullable(),
+});
+
 export const ZMessageSchema = z.object({
   id: z.string(),
   channelId: z.string().nullable(),
@@ -208,6 +225,7 @@ export const ZMessageSchema = z.object({
   editedAt: iso.nullable(),
   deletedAt: iso.nullable(),
   reactions: z.array(ZReactionSchema),
+  files: z.array(ZFileSchema),
 });
 export type TMessage = z.infer<typeof ZMessageSchema>;
 
@@ -257,6 +275,7 @@ export const ZProfileSchema = z.object({
   name: z.string(),
   email: z.string(),
   status: z.string(),
+  avatarUrl: z.string().nullable(),
   role: z.enum(["owner", "admin", "member"]),
   joinedAt: iso,
   online: z.boolean(),

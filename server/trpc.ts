@@ -15,10 +15,12 @@
  *     ├ conversationProcedure        { conversationId }: a member
  *     ├ targetProcedure              { channelId } or { conversationId }: a member
  *     │ └ targetWriteProcedure       … and not archived
- *     └ messageProcedure             { messageId }: a member of its target
- *       ├ messageWriteProcedure      … target writable
- *       ├ messageAuthorProcedure     … its author, target writable
- *       └ messageModeratorProcedure  … its author or a moderator, target writable
+ *     ├ messageProcedure             { messageId }: a member of its target
+ *     │ ├ messageWriteProcedure      … target writable
+ *     │ ├ messageAuthorProcedure     … its author, target writable
+ *     │ └ messageModeratorProcedure  … its author or a moderator, target writable
+ *     └ fileProcedure                { fileId }: may read it (as its message; unattached: its uploader)
+ *       └ fileUploaderProcedure      … its uploader, and no message has it yet
  */
 import { randomUUID } from "node:crypto";
 import { initTRPC, TRPCError } from "@trpc/server";
@@ -28,9 +30,11 @@ import { type Target, targetOf } from "@/lib/target";
 import {
   type ChannelAccess,
   canModerate,
+  canReadFile,
   isWorkspaceAdmin,
   loadChannelAccess,
   loadConversationAccess,
+  loadFileRef,
   loadMessageRef,
   loadMessageRefAt,
   loadTargetAccess,
@@ -367,5 +371,25 @@ export const messageModeratorProcedure = messageProcedure.use(({ ctx, next }) =>
     });
   }
   requireWritable(ctx.target);
+  return next();
+});
+
+/** A file the caller may read now: NOT_FOUND otherwise, as for a message they cannot see. */
+export const fileProcedure = protectedProcedure
+  .input(z.object({ fileId: id("file") }))
+  .use(async ({ ctx, input, next }) => {
+    const file = await loadFileRef(ctx.db, input.fileId);
+    if (!file || !(await canReadFile(ctx.db, ctx.user.id, file))) notFound("File");
+    return next({ ctx: { file } });
+  });
+
+export const fileUploaderProcedure = fileProcedure.use(({ ctx, next }) => {
+  if (ctx.file.uploaderId !== ctx.user.id || ctx.file.message) {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message:
+        "This file is attached to a message; only an upload of yours no message took can be finished or discarded.",
+    });
+  }
   return next();
 });

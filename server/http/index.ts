@@ -13,6 +13,8 @@
  * - Mutations are JSON POSTs; a cookie-carrying request from another site is
  *   refused (CSRF), judged against the configured origin.
  * - A batch names at most MAX_BATCH_SIZE procedures.
+ * - Uploads keep the same-origin rule but have their own, larger limit, and
+ *   stream to storage instead of being read into memory.
  */
 import { BlockList, isIP } from "node:net";
 import { env, type ProxyTrust } from "@/lib/env";
@@ -250,6 +252,32 @@ export function refuseApiRequest(facts: RequestFacts, endpoint: string): Respons
       403,
       "FORBIDDEN",
       "Cross-site requests with cookies are refused; call the API with a Bearer token.",
+    );
+  }
+  return undefined;
+}
+
+/**
+ * A response refusing a file upload (POST /api/files, PUT /api/files/<id>,
+ * POST /api/avatar) before its body is read, or undefined: a cookie-carrying
+ * request from another site, or a declared length over the upload's own
+ * limit (larger than BODY_LIMIT_KB: these bodies stream to storage, never
+ * into memory).
+ */
+export function refuseUpload(facts: RequestFacts, limit: number): Response | undefined {
+  if (!facts.headers.get("authorization") && isCrossSite(facts)) {
+    return errorResponse(
+      403,
+      "FORBIDDEN",
+      "Cross-site requests with cookies are refused; call the API with a Bearer token.",
+    );
+  }
+  const length = facts.headers.get("content-length");
+  if (length && /^\d+$/.test(length) && Number(length) > limit) {
+    return errorResponse(
+      413,
+      "PAYLOAD_TOO_LARGE",
+      `The file is larger than ${Math.round(limit / 1024 / 1024)} MB, the most a file can be here.`,
     );
   }
   return undefined;

@@ -1,4 +1,4 @@
-/** Reading messages in the shape clients see (author name, reaction summaries). */
+/** Reading messages in the shape clients see (author name, reaction summaries, files). */
 import {
   and,
   asc,
@@ -18,6 +18,7 @@ import { messages, reactions, users } from "@/db/schema";
 import { storageOf } from "@/db/targets";
 import type { Target } from "@/lib/target";
 import { isoTime } from "@/lib/time";
+import { filesOfMessages } from "@/server/files/read";
 import type { MessageView, ReactionSummary } from "./types";
 
 const messageColumns = {
@@ -39,6 +40,7 @@ const messageColumns = {
   createdAt: messages.createdAt,
   editedAt: messages.editedAt,
   deletedAt: messages.deletedAt,
+  fileCount: messages.fileCount,
 };
 
 /** Reaction summaries per message id, emoji in order of first use. */
@@ -118,7 +120,7 @@ export async function readMessages(
   if (options.limit !== undefined) query = query.limit(options.limit);
   const rows = await query;
   if (options.descending && !options.order) rows.reverse();
-  const [summaries, repliers] = await Promise.all([
+  const [summaries, repliers, attached] = await Promise.all([
     reactionSummaries(
       db,
       rows.map((row) => row.id),
@@ -126,6 +128,11 @@ export async function readMessages(
     replyUsers(
       db,
       rows.filter((row) => row.replyCount > 0).map((row) => row.id),
+    ),
+    // Most messages have no files: only those that do cost a query.
+    filesOfMessages(
+      db,
+      rows.filter((row) => row.fileCount > 0 && !row.deletedAt).map((row) => row.id),
     ),
   ]);
   return rows.map((row) => ({
@@ -148,6 +155,7 @@ export async function readMessages(
     editedAt: isoTime(row.editedAt),
     deletedAt: isoTime(row.deletedAt),
     reactions: summaries.get(row.id) ?? [],
+    files: attached.get(row.id) ?? [],
   }));
 }
 

@@ -5,7 +5,8 @@
  * 1. lock the targets in id order and bump each one's `last_sequence` and
  *    `last_revision` by the number of its new messages (UPDATE … RETURNING);
  * 2. insert the messages at those numbers, their `message.created` events,
- *    mentions, and the authors' read positions.
+ *    mentions, and the authors' read positions; for batches with files,
+ *    also which message each file is attached to.
  *
  * Numbers are assigned inside the transaction that uses them, so a rolled-back
  * send gives its number back and sequences stay gapless. A send whose
@@ -13,17 +14,29 @@
  * the unique index rejects the statement (nothing of it is kept), the stored
  * messages are read, and the rest is tried again. Concurrent duplicates wait
  * on the unique index for the first inserter, so they resolve the same way
- * and never surface as errors.
+ * and never surface as errors. A file already attached to another message
+ * is refused by `message_files`' primary key, which rolls the statement back
+ * like a duplicate does; the batch's sends are then tried one by one, so only
+ * the send that named the file fails.
  */
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { parseRows, zInt, zTime } from "@/db/rows";
-import { channels, mentions, messageEvents, messages, threadFollows, users } from "@/db/schema";
+import {
+  channels,
+  mentions,
+  messageEvents,
+  messageFiles,
+  messages,
+  threadFollows,
+  users,
+} from "@/db/schema";
 import { col, storageOf } from "@/db/targets";
 import { mentionedUserIds } from "@/lib/mentions";
 import { type Target, type TargetKind, targetColumns, targetKey } from "@/lib/target";
-import { AppError, uniqueViolation } from "@/server/errors";
+import { AppError, foreignKeyViolation, uniqueViolation } from "@/server/errors";
+import type { FileView } from "@/server/files/read";
 import { readMessagesByClientId } from "./read";
 import type { MessageView, ThreadSummary } from "./types";
 
@@ -38,6 +51,8 @@ export interface SendInput {
   alsoInChannel?: boolean;
   /** People mentioned besides the body's `<@id>`s: those an @channel or @here reached. */
   alsoMentioned?: string[];
+  /** Uploads to attach, in order (checked by the caller: the author's own, stored, free). */
+  files?: FileView[];
 }
 
 export type SendResult =
@@ -52,6 +67,9 @@ class DuplicateSends extends Error {
     super("duplicate client message ids");
   }
 }
+
+/** A file of the batch is attached already (or gone): the statement stored nothing. */
+class FileConflict extends Error {}
 
 const sendKey = (authorId: string, clientMessageId: string) =>
   `${authorId}:${clientMessageId.toLowerCase()}`;
@@ -100,9 +118,24 @@ export function sendStatement(sends: SendInput[]): SQL {
     })),
   );
   const ids = sends.map((send) => targetColumns(send.target));
-  // Thread bookkeeping is part of the statement only for batches with replies,
-  // so the common send stays the short statement the benchmark measures.
+  // Thread bookkeeping and attachments are part of the statement only for
+  // batches with replies or files, so the common send stays the short
+  // statement the benchmark measures.
   const replies = sends.some((send) => send.parentId);
+  const withFiles = sends.some((send) => (send.files?.length ?? 0) > 0);
+  const fileRows = sends.flatMap((send, index) =>
+    (send.files ?? []).map((file, position) => ({ index, fileId: file.id, position })),
+  );
+  /** Which message each file goes with, and where among its files. */
+  const fileParts = () => sql`,
+    attached AS (
+      INSERT INTO ${messageFiles} (${col(messageFiles.fileId)}, ${col(messageFiles.messageId)}, ${col(messageFiles.position)})
+      SELECT f.file_id, m.id, f.position
+        FROM unnest(${array(fileRows.map((r) => r.index + 1))}::int[], ${array(fileRows.map((r) => r.fileId))}::uuid[],
+                    ${array(fileRows.map((r) => r.position))}::int[]) AS f(ord, file_id, position)
+        JOIN input ON input.ord = f.ord
+        JOIN m ON m.author_id = input.author_id AND m.client_message_id = input.client_message_id
+    )`;
   /**
    * For replies: the roots' reply counts, and who follows each thread — the
    * root's author, each replier (read up to their reply) and each person
@@ -167,8 +200,8 @@ export function sendStatement(sends: SendInput[]): SQL {
         ${array(ids.map((i) => i.channelId))}::uuid[], ${array(ids.map((i) => i.conversationId))}::uuid[],
         ${array(sends.map((s) => s.authorId))}::uuid[], ${array(sends.map((s) => s.body))}::text[],
         ${array(sends.map((s) => s.clientMessageId))}::uuid[], ${array(sends.map((s) => s.parentId ?? null))}::uuid[],
-        ${array(rank)}::int[]${replies ? sql`, ${array(sends.map((s) => Boolean(s.parentId && s.alsoInChannel)))}::boolean[]` : sql``}
-      ) WITH ORDINALITY AS i(channel_id, conversation_id, author_id, body, client_message_id, parent_id, rank${replies ? sql`, also_in_channel` : sql``}, ord)
+        ${array(rank)}::int[]${replies ? sql`, ${array(sends.map((s) => Boolean(s.parentId && s.alsoInChannel)))}::boolean[]` : sql``}${withFiles ? sql`, ${array(sends.map((s) => s.files?.length ?? 0))}::int[]` : sql``}
+      ) WITH ORDINALITY AS i(channel_id, conversation_id, author_id, body, client_message_id, parent_id, rank${replies ? sql`, also_in_channel` : sql``}${withFiles ? sql`, file_count` : sql``}, ord)
     ),
     channel_counts AS (
       SELECT channel_id AS id, count(*)::int AS n FROM input WHERE channel_id IS NOT NULL GROUP BY channel_id
@@ -188,8 +221,8 @@ export function sendStatement(sends: SendInput[]): SQL {
     ),
     m AS (
       INSERT INTO ${messages} (${col(messages.channelId)}, ${col(messages.conversationId)}, ${col(messages.sequence)}, ${col(messages.revision)},
-                               ${col(messages.authorId)}, ${col(messages.body)}, ${col(messages.clientMessageId)}, ${col(messages.parentId)}${replies ? sql`, ${col(messages.alsoInChannel)}` : sql``})
-      SELECT channel_id, conversation_id, sequence, revision, author_id, body, client_message_id, parent_id${replies ? sql`, also_in_channel` : sql``}
+                               ${col(messages.authorId)}, ${col(messages.body)}, ${col(messages.clientMessageId)}, ${col(messages.parentId)}${replies ? sql`, ${col(messages.alsoInChannel)}` : sql``}${withFiles ? sql`, ${col(messages.fileCount)}` : sql``})
+      SELECT channel_id, conversation_id, sequence, revision, author_id, body, client_message_id, parent_id${replies ? sql`, also_in_channel` : sql``}${withFiles ? sql`, file_count` : sql``}
         FROM placed ORDER BY ord
       RETURNING ${col(messages.id)} AS id, ${col(messages.channelId)} AS channel_id, ${col(messages.conversationId)} AS conversation_id,
                 ${col(messages.sequence)} AS sequence, ${col(messages.revision)} AS revision, ${col(messages.authorId)} AS author_id,
@@ -214,7 +247,7 @@ export function sendStatement(sends: SendInput[]): SQL {
       SELECT id, user_id, channel_id, conversation_id, sequence FROM mentioned
     ),
     read_channel AS (${authorsRead("channel")}),
-    read_conversation AS (${authorsRead("conversation")})${replies ? threadParts() : sql``}
+    read_conversation AS (${authorsRead("conversation")})${replies ? threadParts() : sql``}${withFiles ? fileParts() : sql``}
     SELECT m.id, m.sequence, m.revision, m.author_id, ${users.name} AS author_name, m.client_message_id, m.created_at,
            ${replies ? sql`roots.reply_count AS root_reply_count, roots.last_reply_at AS root_last_reply_at` : sql`NULL::int AS root_reply_count, NULL::timestamptz AS root_last_reply_at`}
       FROM m JOIN ${users} ON ${users.id} = m.author_id
@@ -275,6 +308,11 @@ async function attemptBatch(db: Db, sends: SendInput[]) {
         // The statement rolled back whole; which sends are stored already is read next.
         throw new DuplicateSends(new Set(sends.map((s) => sendKey(s.authorId, s.clientMessageId))));
       }
+      if (
+        uniqueViolation(error) === "message_files_pkey" ||
+        foreignKeyViolation(error) === "message_files_file_id_files_id_fk"
+      )
+        throw new FileConflict();
       const code = ((error as { cause?: { code?: string } }).cause ?? (error as { code?: string }))
         ?.code;
       // Two batches locking the same targets across instances can deadlock; PostgreSQL aborts one.
@@ -338,11 +376,32 @@ export async function sendMessages(db: Db, inputs: SendInput[]): Promise<SendRes
             editedAt: null,
             deletedAt: null,
             reactions: [],
+            files: p.files ?? [],
           },
         };
       }
       pending = [];
     } catch (error) {
+      if (error instanceof FileConflict) {
+        const batch = pending;
+        pending = [];
+        if (batch.length === 1) {
+          results[batch[0] as number] = {
+            ok: false,
+            error: new AppError(
+              "BAD_REQUEST",
+              "fileIds: a file of this message is already attached to another message, or gone.",
+            ),
+          };
+        } else {
+          // Alone, each send either goes or meets the conflict itself.
+          for (const index of batch) {
+            const [single] = await sendMessages(db, [inputs[index] as SendInput]);
+            results[index] = single;
+          }
+        }
+        continue;
+      }
       if (!(error instanceof DuplicateSends)) throw error;
       duplicates = error.keys;
     }

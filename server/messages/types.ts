@@ -1,4 +1,5 @@
 /** The message as clients see it. */
+import type { FileView } from "@/server/files/read";
 
 export interface ReactionSummary {
   emoji: string;
@@ -31,6 +32,8 @@ export interface MessageView {
   editedAt: string | null;
   deletedAt: string | null;
   reactions: ReactionSummary[];
+  /** Attached files, in order; empty for most messages (and for deleted ones). */
+  files: FileView[];
 }
 
 /** A thread's root as a change to one of its replies left it. */

@@ -31,6 +31,8 @@ import { isoTime } from "@/lib/time";
 import { canModerate, loadMessageRef, type MessageRef, type TargetAccess } from "@/server/access";
 import { type ChangeSet, itemsOf } from "@/server/changes";
 import { AppError } from "@/server/errors";
+import { filesToAttach } from "@/server/files/read";
+import { ATTACH_WITHIN_MS, removeFilesOf, sweepSoon } from "@/server/files/write";
 import { enforce } from "@/server/ratelimit";
 import type { MessageEvent, MessageEventType, Typist } from "@/server/realtime/events";
 import { presence } from "@/server/realtime/presence";
@@ -106,6 +108,8 @@ export async function postMessage(
     clientMessageId: string;
     parentId?: string | null;
     alsoInChannel?: boolean;
+    /** Stored uploads of the author's, in order. */
+    fileIds?: string[];
   },
 ): Promise<MessageView> {
   await enforce(`send:${author.userId}`, env().RATE_LIMIT_SEND, "messages");
@@ -114,6 +118,16 @@ export async function postMessage(
       ? { kind: "channel", id: target.id }
       : { kind: "conversation", id: target.id };
   const parentId = input.parentId ? await threadRoot(db, place, input.parentId) : null;
+  const files = await filesToAttach(
+    db,
+    {
+      authorId: author.userId,
+      workspaceId: target.workspaceId,
+      clientMessageId: input.clientMessageId,
+    },
+    input.fileIds ?? [],
+    ATTACH_WITHIN_MS,
+  );
   const result = await sendQueue(db).send({
     authorId: author.userId,
     target: place,
@@ -122,6 +136,7 @@ export async function postMessage(
     parentId,
     alsoInChannel: Boolean(parentId && input.alsoInChannel),
     alsoMentioned: await broadcastRecipients(db, author.userId, target, input.body),
+    files,
   });
   if (!result.ok) throw result.error;
   if (result.created) {
@@ -272,25 +287,39 @@ export async function editMessage(
   return settle(db, changes, message.id, event);
 }
 
-/** Deletes a message, leaving a tombstone at its sequence. Deleting a tombstone changes nothing. */
+/**
+ * Deletes a message, leaving a tombstone at its sequence, and removes its
+ * files. Deleting a tombstone changes nothing.
+ */
 export async function deleteMessage(
   db: Db,
   changes: ChangeSet,
   actorId: string,
   message: MessageRef,
 ): Promise<MessageView> {
+  let removedFiles: string[] = [];
   const event = await db.transaction(async (tx) => {
     const current = await lockMessage(tx, message.id);
     if (current.deletedAt) return null;
     await tx
       .update(messages)
-      .set({ body: "", deletedAt: new Date(), deletedBy: actorId, pinnedAt: null, pinnedBy: null })
+      .set({
+        body: "",
+        deletedAt: new Date(),
+        deletedBy: actorId,
+        pinnedAt: null,
+        pinnedBy: null,
+        fileCount: 0,
+      })
       .where(eq(messages.id, message.id));
     await tx.delete(reactions).where(eq(reactions.messageId, message.id));
     await replaceMentions(tx, message, null);
+    // Its files go with it: unreadable from this commit on, their bytes removed right after.
+    removedFiles = await removeFilesOf(tx, [message.id]);
     if (message.parentId) await replyRemoved(tx, message.parentId);
     return changed(tx, message, "message.deleted", actorId);
   });
+  sweepSoon(db, removedFiles);
   return settle(db, changes, message.id, event);
 }
 

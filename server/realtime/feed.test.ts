@@ -50,6 +50,7 @@ function eventAt(position: number): MessageEvent {
       editedAt: null,
       deletedAt: null,
       reactions: [],
+      files: [],
     },
     reaction: null,
     actorId: "a",

@@ -3,6 +3,7 @@ import { activityRouter } from "./activity";
 import { authRouter } from "./auth";
 import { channelRouter } from "./channel";
 import { conversationRouter } from "./conversation";
+import { fileRouter } from "./file";
 import { messageRouter } from "./message";
 import { tokenRouter } from "./token";
 import { userRouter } from "./user";
@@ -16,6 +17,7 @@ export const appRouter = router({
   channel: channelRouter,
   conversation: conversationRouter,
   message: messageRouter,
+  file: fileRouter,
   activity: activityRouter,
 });
 

@@ -15,13 +15,29 @@ import {
   workspaceProcedure,
 } from "@/server/trpc";
 import { getUser, memberProfile } from "@/server/users/read";
-import { changePassword, signOutEverywhere, updateProfile } from "@/server/users/write";
+import {
+  changePassword,
+  setAvatar,
+  signOutEverywhere,
+  updateProfile,
+} from "@/server/users/write";
 
 const ZEndedSchema = z.object({ endedSessions: z.number(), revokedTokens: z.number() });
 
 export const userRouter = router({
   me: protectedProcedure
-    .output(z.object({ id: z.string(), email: z.string(), name: z.string(), status: z.string() }))
+    .output(
+      z.object({
+        id: z.string(),
+        email: z.string(),
+        name: z.string(),
+        status: z.string(),
+        /** Your profile picture (set with POST /api/avatar), or null. */
+        avatarUrl: z.string().nullable(),
+        /** Whether you confirmed your address through a mailed link. */
+        emailVerified: z.boolean(),
+      }),
+    )
     .query(async ({ ctx }) => {
       const user = await getUser(ctx.db, ctx.user.id);
       if (!user)
@@ -34,6 +50,14 @@ export const userRouter = router({
     .input(z.object({ name: ZLineSchema(1, 80).optional(), status: ZStatusSchema.optional() }))
     .output(z.object({ id: z.string(), name: z.string(), email: z.string(), status: z.string() }))
     .mutation(({ ctx, input }) => updateProfile(ctx.db, ctx.changes, ctx.user.id, input)),
+
+  /** Removes my profile picture (initials again); set one with POST /api/avatar. */
+  removeAvatar: protectedProcedure
+    .output(z.object({ avatarUrl: z.null() }))
+    .mutation(async ({ ctx }) => {
+      await setAvatar(ctx.db, ctx.changes, ctx.user.id, null);
+      return { avatarUrl: null };
+    }),
 
   /** A member of a workspace as its members see them, with whether they are online now. */
   profile: workspaceProcedure

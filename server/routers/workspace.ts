@@ -167,6 +167,7 @@ export const workspaceRouter = router({
           name: z.string(),
           email: z.string(),
           status: z.string(),
+          avatarUrl: z.string().nullable(),
           role: ZRole,
           joinedAt: z.string(),
         }),

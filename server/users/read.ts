@@ -13,6 +13,15 @@ export interface SessionUser {
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
+/** Where someone's profile picture is served (its version in the URL), or null: initials. */
+export const avatarUrlOf = (userId: string, key: string | null): string | null => {
+  const version = key
+    ?.split("/")
+    .pop()
+    ?.replace(/\.webp$/, "");
+  return key && version ? `/api/avatars/${userId}/${version}` : null;
+};
+
 /** The user for an email and password, or null. Takes about as long either way. */
 export async function verifyCredentials(
   db: Db,
@@ -40,13 +49,28 @@ export async function verifyCredentials(
 export async function getUser(
   db: Db,
   id: string,
-): Promise<(SessionUser & { status: string }) | null> {
+): Promise<
+  (SessionUser & { status: string; avatarUrl: string | null; emailVerified: boolean }) | null
+> {
   const [user] = await db
-    .select({ id: users.id, email: users.email, name: users.name, status: users.status })
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      status: users.status,
+      avatarKey: users.avatarKey,
+      emailVerified: users.emailVerified,
+    })
     .from(users)
     .where(eq(users.id, id))
     .limit(1);
-  return user ?? null;
+  if (!user) return null;
+  const { avatarKey, emailVerified, ...rest } = user;
+  return {
+    ...rest,
+    avatarUrl: avatarUrlOf(user.id, avatarKey),
+    emailVerified: emailVerified !== null,
+  };
 }
 
 /** Someone as the members of a workspace they are in see them: name, status, role. Null for non-members. */
@@ -57,6 +81,7 @@ export async function memberProfile(db: Db, workspaceId: string, userId: string)
       name: users.name,
       email: users.email,
       status: users.status,
+      avatarKey: users.avatarKey,
       role: workspaceMembers.role,
       joinedAt: workspaceMembers.joinedAt,
     })
@@ -64,7 +89,9 @@ export async function memberProfile(db: Db, workspaceId: string, userId: string)
     .innerJoin(users, eq(users.id, workspaceMembers.userId))
     .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)))
     .limit(1);
-  return row ? { ...row, joinedAt: isoTime(row.joinedAt) } : null;
+  if (!row) return null;
+  const { avatarKey, ...rest } = row;
+  return { ...rest, avatarUrl: avatarUrlOf(row.id, avatarKey), joinedAt: isoTime(row.joinedAt) };
 }
 
 /** The workspaces someone is in (whose members see their name and status). */

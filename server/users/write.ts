@@ -7,9 +7,10 @@ import { hashPassword, verifyPassword } from "@/server/auth/password";
 import { endSessions } from "@/server/auth/sessions";
 import type { ChangeSet } from "@/server/changes";
 import { AppError, uniqueViolation } from "@/server/errors";
+import { storage } from "@/server/files/storage";
 import { personalPasswordProblem } from "@/server/schemas";
 import { revokeAllTokens } from "@/server/tokens/write";
-import { normalizeEmail, workspaceIdsOf } from "./read";
+import { avatarUrlOf, normalizeEmail, workspaceIdsOf } from "./read";
 
 export async function signUp(
   db: Db,
@@ -116,4 +117,20 @@ export async function updateProfile(
   if (!row) throw new AppError("UNAUTHORIZED", "Your account no longer exists; sign in again.");
   changes.add({ type: "member", userId, workspaceIds: await workspaceIdsOf(db, userId) });
   return row;
+}
+
+/**
+ * Sets (or, with null, removes) someone's profile picture, a storage key the
+ * caller wrote; the previous picture's bytes go. Their workspaces see it live.
+ */
+export async function setAvatar(db: Db, changes: ChangeSet, userId: string, key: string | null) {
+  const [old] = await db.select({ key: users.avatarKey }).from(users).where(eq(users.id, userId));
+  if (!old) throw new AppError("UNAUTHORIZED", "Your account no longer exists; sign in again.");
+  await db.update(users).set({ avatarKey: key }).where(eq(users.id, userId));
+  if (old.key && old.key !== key)
+    void storage()
+      .delete([old.key])
+      .catch(() => {});
+  changes.add({ type: "member", userId, workspaceIds: await workspaceIdsOf(db, userId) });
+  return { avatarUrl: avatarUrlOf(userId, key) };
 }

@@ -13,6 +13,7 @@ import {
 import { isoTime } from "@/lib/time";
 import type { WorkspaceAccess } from "@/server/access";
 import { AppError } from "@/server/errors";
+import { avatarUrlOf } from "@/server/users/read";
 
 export const GENERAL_CHANNEL = "general";
 
@@ -117,6 +118,7 @@ export async function listMembers(db: Db, workspaceId: string) {
       name: users.name,
       email: users.email,
       status: users.status,
+      avatarKey: users.avatarKey,
       role: workspaceMembers.role,
       joinedAt: workspaceMembers.joinedAt,
     })
@@ -124,7 +126,11 @@ export async function listMembers(db: Db, workspaceId: string) {
     .innerJoin(users, eq(users.id, workspaceMembers.userId))
     .where(eq(workspaceMembers.workspaceId, workspaceId))
     .orderBy(asc(users.name), asc(users.id));
-  return rows.map((row) => ({ ...row, joinedAt: isoTime(row.joinedAt) }));
+  return rows.map(({ avatarKey, ...row }) => ({
+    ...row,
+    avatarUrl: avatarUrlOf(row.userId, avatarKey),
+    joinedAt: isoTime(row.joinedAt),
+  }));
 }
 
 /** An email invitation that can still be accepted. */
