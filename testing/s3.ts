@@ -5,9 +5,9 @@
  * fixed pair, S3RVER / S3RVER; it checks request signatures like S3 does.
  */
 import fs from "node:fs";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
 import S3rver from "s3rver";
 
 export interface TestS3 {

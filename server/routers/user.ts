@@ -15,12 +15,7 @@ import {
   workspaceProcedure,
 } from "@/server/trpc";
 import { getUser, memberProfile } from "@/server/users/read";
-import {
-  changePassword,
-  setAvatar,
-  signOutEverywhere,
-  updateProfile,
-} from "@/server/users/write";
+import { changePassword, setAvatar, signOutEverywhere, updateProfile } from "@/server/users/write";
 
 const ZEndedSchema = z.object({ endedSessions: z.number(), revokedTokens: z.number() });
 
