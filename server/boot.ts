@@ -1,6 +1,7 @@
 /** Server start-up: everything that must hold before the first request is served. */
 import { getDatabase } from "@/db/client";
 import { EnvError, env } from "@/lib/env";
+import { startJobs } from "./jobs";
 
 export async function boot(): Promise<void> {
   try {
@@ -9,6 +10,7 @@ export async function boot(): Promise<void> {
     console.log(
       `database ready (${env().databaseDriver === "embedded" ? "embedded" : database.driver})`,
     );
+    startJobs(database.db);
   } catch (error) {
     console.error(
       error instanceof EnvError ? error.message : `Start-up failed: ${(error as Error).message}`,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "@/server/errors";
+import { notificationMailsEnabled, setNotificationMails } from "@/server/notifications/mail";
 import { presence } from "@/server/realtime/presence";
 import {
   ZIdSchema,
@@ -31,14 +32,22 @@ export const userRouter = router({
         avatarUrl: z.string().nullable(),
         /** Whether you confirmed your address through a mailed link. */
         emailVerified: z.boolean(),
+        /** Whether mentions and direct messages are mailed to you while you are away. */
+        emailNotifications: z.boolean(),
       }),
     )
     .query(async ({ ctx }) => {
       const user = await getUser(ctx.db, ctx.user.id);
       if (!user)
         throw new AppError("UNAUTHORIZED", "Your account no longer exists; sign in again.");
-      return user;
+      return { ...user, emailNotifications: await notificationMailsEnabled(ctx.db, user.id) };
     }),
+
+  /** Turns mails about mentions and direct messages while you are away on or off. */
+  setEmailNotifications: protectedProcedure
+    .input(z.object({ enabled: z.boolean({ error: "must be true or false" }) }))
+    .output(z.object({ enabled: z.boolean() }))
+    .mutation(({ ctx, input }) => setNotificationMails(ctx.db, ctx.user.id, input.enabled)),
 
   /** Changes my display name and/or status line; my workspaces see it live. */
   update: protectedProcedure

@@ -3,6 +3,9 @@ import { z } from "zod";
 import { env } from "@/lib/env";
 import { targetOf } from "@/lib/target";
 import { loadTargetAccess } from "@/server/access";
+import { publicOrigin } from "@/server/mail/links";
+import { deliver } from "@/server/mail/send";
+import { invitationMail } from "@/server/mail/templates";
 import { markAllRead } from "@/server/messages/write";
 import { enforce } from "@/server/ratelimit";
 import { presence } from "@/server/realtime/presence";
@@ -23,8 +26,10 @@ import {
   workspaceProcedure,
 } from "@/server/trpc";
 import {
+  describeInvitationLink,
   describeInvite,
   getWorkspace,
+  invitationMailFacts,
   listInvitations,
   listInvites,
   listMembers,
@@ -33,9 +38,11 @@ import {
 } from "@/server/workspaces/read";
 import {
   acceptInvitation,
+  acceptInvitationLink,
   createInvite,
   createWorkspace,
   declineInvitation,
+  INVITATION_DAYS,
   inviteByEmail,
   joinWorkspace,
   removeMember,
@@ -53,6 +60,11 @@ const ZInviteCodeSchema = z
   // PostgreSQL rejects a NUL in text outright (a 500); no code has control characters.
   .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
 const ZRole = z.enum(["owner", "admin", "member"]);
+/** The secret of a mailed invitation link. */
+const ZInvitationTokenSchema = z
+  .string(expected("the token from the invitation link"))
+  .max(100, "is not a token from an invitation link")
+  .regex(/^[A-Za-z0-9_-]{20,100}$/, "is not a token from an invitation link");
 const ZInvitationSentSchema = z.object({
   invitationId: z.string(),
   email: z.string(),
@@ -177,18 +189,28 @@ export const workspaceRouter = router({
 
   /**
    * Invites a person by email: they join only by accepting. The answer is the
-   * same whether or not the address has an account.
+   * same whether or not the address has an account. A mail with a link goes
+   * to the address: it leads through sign-up or sign-in to the invitation.
    */
   addMember: workspaceAdminProcedure
     .input(z.object({ email: ZEmailSchema }))
     .output(ZInvitationSentSchema)
     .mutation(async ({ ctx, input }) => {
       await enforce(`invite:user:${ctx.user.id}`, env().RATE_LIMIT_INVITE, "invitations");
-      return inviteByEmail(
+      const { token, ...sent } = await inviteByEmail(
         ctx.db,
         { workspaceId: ctx.workspace.workspaceId, userId: ctx.user.id },
         input.email,
       );
+      const facts = await invitationMailFacts(ctx.db, ctx.workspace.workspaceId, ctx.user.id);
+      void deliver(
+        invitationMail(sent.email, {
+          ...facts,
+          link: `${publicOrigin(ctx.headers)}/invitations/${token}`,
+          days: INVITATION_DAYS,
+        }),
+      );
+      return sent;
     }),
 
   /** The workspace's open email invitations. */
@@ -227,6 +249,28 @@ export const workspaceRouter = router({
       ),
     )
     .query(({ ctx }) => listMyInvitations(ctx.db, ctx.user.id)),
+
+  /** What a mailed invitation link leads to (anyone holding the link may ask). */
+  invitationLink: publicProcedure
+    .input(z.object({ token: ZInvitationTokenSchema }))
+    .output(
+      z.object({
+        workspaceName: z.string(),
+        email: z.string(),
+        inviterName: z.string().nullable(),
+        state: z.enum(["open", "accepted", "declined", "revoked", "expired"]),
+      }),
+    )
+    .query(({ ctx, input }) => describeInvitationLink(ctx.db, input.token)),
+
+  /**
+   * Accepts an invitation through its mailed link, signed in with the invited
+   * address (which counts as confirmed from then on).
+   */
+  acceptInvitationLink: protectedProcedure
+    .input(z.object({ token: ZInvitationTokenSchema }))
+    .output(z.object({ workspaceId: z.string() }))
+    .mutation(({ ctx, input }) => acceptInvitationLink(ctx.db, ctx.user, input.token)),
 
   acceptInvitation: protectedProcedure
     .input(z.object({ invitationId: ZIdSchema("invitation") }))

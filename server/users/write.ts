@@ -1,13 +1,18 @@
 /** Accounts: creating them, and changing their credentials. */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { users } from "@/db/schema";
+import { env } from "@/lib/env";
+import { consumeEmailToken, issueEmailToken, peekEmailToken } from "@/server/auth/email-tokens";
 import { accountAttemptSucceeded, countAccountAttempt } from "@/server/auth/limits";
 import { hashPassword, verifyPassword } from "@/server/auth/password";
 import { endSessions } from "@/server/auth/sessions";
 import type { ChangeSet } from "@/server/changes";
 import { AppError, uniqueViolation } from "@/server/errors";
 import { storage } from "@/server/files/storage";
+import { log } from "@/server/log";
+import { deliver } from "@/server/mail/send";
+import { passwordResetMail, verificationMail } from "@/server/mail/templates";
 import { personalPasswordProblem } from "@/server/schemas";
 import { revokeAllTokens } from "@/server/tokens/write";
 import { avatarUrlOf, normalizeEmail, workspaceIdsOf } from "./read";
@@ -133,4 +138,88 @@ export async function setAvatar(db: Db, changes: ChangeSet, userId: string, key:
       .catch(() => {});
   changes.add({ type: "member", userId, workspaceIds: await workspaceIdsOf(db, userId) });
   return { avatarUrl: avatarUrlOf(userId, key) };
+}
+
+/** How long a link confirming an address works, in minutes (two days). */
+const VERIFICATION_MINUTES = 48 * 60;
+
+/**
+ * Mails a single-use link to reset the password of the account with this
+ * address, if there is one. The caller answers the same either way and at
+ * once: the look-up and the mail happen in the background (the returned
+ * promise, for tests), so neither the answer nor its timing says whether the
+ * address has an account.
+ */
+export function requestPasswordReset(
+  db: Db,
+  input: { email: string; origin: string },
+): Promise<void> {
+  return (async () => {
+    const [user] = await db
+      .select({ id: users.id, email: users.email })
+      .from(users)
+      .where(eq(sql`lower(${users.email})`, normalizeEmail(input.email)))
+      .limit(1);
+    if (!user) return;
+    const minutes = env().PASSWORD_RESET_MINUTES;
+    const token = await issueEmailToken(db, user, "password_reset", minutes);
+    await deliver(
+      passwordResetMail(user.email, `${input.origin}/reset-password?token=${token}`, minutes),
+    );
+  })().catch((error: unknown) => log().error({ err: error }, "password reset mail failed"));
+}
+
+const INVALID_LINK =
+  "token: this link is not valid any more (used, expired or replaced); ask for a new one.";
+
+/**
+ * Sets a new password with a mailed reset link. The link is used up only
+ * when the password is acceptable; every session of the account ends (whoever
+ * knew the old password is signed out), and the address counts as confirmed:
+ * the link came through its mail.
+ */
+export async function resetPassword(
+  db: Db,
+  changes: ChangeSet,
+  input: { token: string; password: string },
+): Promise<{ email: string }> {
+  const user = await peekEmailToken(db, input.token, "password_reset");
+  if (!user) throw new AppError("BAD_REQUEST", INVALID_LINK);
+  const problem = personalPasswordProblem(input.password, user);
+  if (problem) throw new AppError("BAD_REQUEST", `password: ${problem}.`);
+  const passwordHash = await hashPassword(input.password);
+  await db.transaction(async (tx) => {
+    const used = await consumeEmailToken(tx, input.token, "password_reset");
+    if (!used) throw new AppError("BAD_REQUEST", INVALID_LINK);
+    await tx
+      .update(users)
+      .set({ passwordHash, emailVerified: sql`coalesce(${users.emailVerified}, now())` })
+      .where(eq(users.id, used.userId));
+    await endSessions(tx, changes, used.userId);
+  });
+  await accountAttemptSucceeded(normalizeEmail(user.email));
+  return { email: user.email };
+}
+
+/** Mails a link that confirms the account's address (in the background; the promise is for tests). */
+export function sendVerification(
+  db: Db,
+  user: { id: string; email: string; name: string },
+  origin: string,
+): Promise<void> {
+  return (async () => {
+    const token = await issueEmailToken(db, user, "email_verification", VERIFICATION_MINUTES);
+    await deliver(verificationMail(user.email, user.name, `${origin}/verify-email?token=${token}`));
+  })().catch((error: unknown) => log().error({ err: error }, "verification mail failed"));
+}
+
+/** Confirms an account's address with the mailed link. */
+export async function verifyEmail(db: Db, token: string): Promise<{ email: string }> {
+  const used = await consumeEmailToken(db, token, "email_verification");
+  if (!used) throw new AppError("BAD_REQUEST", INVALID_LINK);
+  await db
+    .update(users)
+    .set({ emailVerified: sql`coalesce(${users.emailVerified}, now())` })
+    .where(eq(users.id, used.userId));
+  return { email: used.email };
 }

@@ -1,5 +1,5 @@
 /** Workspaces as a member sees them: the list, one workspace, its members and invite links. */
-import { and, asc, desc, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import {
@@ -10,8 +10,10 @@ import {
   workspaceMembers,
   workspaces,
 } from "@/db/schema";
+import { env } from "@/lib/env";
 import { isoTime } from "@/lib/time";
 import type { WorkspaceAccess } from "@/server/access";
+import { hashToken } from "@/server/auth/email-tokens";
 import { AppError } from "@/server/errors";
 import { avatarUrlOf } from "@/server/users/read";
 
@@ -163,7 +165,10 @@ export async function listInvitations(db: Db, workspaceId: string) {
   }));
 }
 
-/** The open invitations addressed to a person's email. */
+/**
+ * The open invitations addressed to a person's email; with
+ * EMAIL_VERIFICATION=required, none until that address is confirmed.
+ */
 export async function listMyInvitations(db: Db, userId: string) {
   const me = alias(users, "me");
   const rows = await db
@@ -178,11 +183,66 @@ export async function listMyInvitations(db: Db, userId: string) {
     .innerJoin(me, eq(me.email, workspaceInvitations.email))
     .innerJoin(workspaces, eq(workspaces.id, workspaceInvitations.workspaceId))
     .leftJoin(users, eq(users.id, workspaceInvitations.invitedBy))
-    .where(and(eq(me.id, userId), pendingInvitation))
+    .where(
+      and(
+        eq(me.id, userId),
+        pendingInvitation,
+        env().emailVerification ? isNotNull(me.emailVerified) : undefined,
+      ),
+    )
     .orderBy(desc(workspaceInvitations.createdAt));
   return rows.map((row) => ({
     ...row,
     invitedBy: row.invitedBy?.id ? { id: row.invitedBy.id, name: row.invitedBy.name } : null,
     expiresAt: isoTime(row.expiresAt),
   }));
+}
+
+/** What a mailed invitation link leads to, for its page (whoever holds the link may know). */
+export async function describeInvitationLink(db: Db, token: string) {
+  const [row] = await db
+    .select({
+      workspaceName: workspaces.name,
+      email: workspaceInvitations.email,
+      inviterName: users.name,
+      expiresAt: workspaceInvitations.expiresAt,
+      acceptedAt: workspaceInvitations.acceptedAt,
+      declinedAt: workspaceInvitations.declinedAt,
+      revokedAt: workspaceInvitations.revokedAt,
+    })
+    .from(workspaceInvitations)
+    .innerJoin(workspaces, eq(workspaces.id, workspaceInvitations.workspaceId))
+    .leftJoin(users, eq(users.id, workspaceInvitations.invitedBy))
+    .where(eq(workspaceInvitations.tokenHash, hashToken(token)))
+    .limit(1);
+  if (!row)
+    throw new AppError("NOT_FOUND", "This invitation link is not valid; ask for a new one.");
+  const state = row.acceptedAt
+    ? ("accepted" as const)
+    : row.declinedAt
+      ? ("declined" as const)
+      : row.revokedAt
+        ? ("revoked" as const)
+        : row.expiresAt.getTime() <= Date.now()
+          ? ("expired" as const)
+          : ("open" as const);
+  return {
+    workspaceName: row.workspaceName,
+    email: row.email,
+    inviterName: row.inviterName,
+    state,
+  };
+}
+
+/** The name of a workspace and of a person, for mails. */
+export async function invitationMailFacts(db: Db, workspaceId: string, inviterId: string) {
+  const [workspace] = await db
+    .select({ name: workspaces.name })
+    .from(workspaces)
+    .where(eq(workspaces.id, workspaceId));
+  const [inviter] = await db
+    .select({ name: users.name })
+    .from(users)
+    .where(eq(users.id, inviterId));
+  return { workspaceName: workspace?.name ?? "a workspace", inviterName: inviter?.name ?? null };
 }

@@ -1,6 +1,6 @@
 /** Workspaces: creation with an owner and #general, invite links, joining, roles and leaving. */
 import { randomBytes } from "node:crypto";
-import { and, count, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, inArray, isNotNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import {
   channelMembers,
@@ -12,8 +12,10 @@ import {
   workspaceMembers,
   workspaces,
 } from "@/db/schema";
+import { env } from "@/lib/env";
 import { isoTime } from "@/lib/time";
 import type { WorkspaceAccess } from "@/server/access";
+import { hashToken, newToken } from "@/server/auth/email-tokens";
 import type { ChangeSet } from "@/server/changes";
 import { joinAtLatest } from "@/server/channels/write";
 import { AppError } from "@/server/errors";
@@ -177,19 +179,22 @@ export async function joinWorkspace(
   });
 }
 
-const INVITATION_DAYS = 14;
+export const INVITATION_DAYS = 14;
 
 /**
  * Invites a person by email to join. Nobody is added without accepting, and
  * the answer is the same whether or not the address has an account (the
  * invitation waits for whoever signs up with it). Inviting the same address
- * again renews its invitation.
+ * again renews its invitation. The returned `token` is the secret of the
+ * mailed link (only its hash is kept): whoever opens that link read the
+ * invited address's mail.
  */
 export async function inviteByEmail(
   db: Db,
   actor: { workspaceId: string; userId: string },
   email: string,
 ) {
+  const token = newToken();
   const [row] = await db
     .insert(workspaceInvitations)
     .values({
@@ -197,6 +202,7 @@ export async function inviteByEmail(
       email: normalizeEmail(email),
       invitedBy: actor.userId,
       expiresAt: sql`now() + make_interval(days => ${INVITATION_DAYS})`,
+      tokenHash: hashToken(token),
     })
     .onConflictDoUpdate({
       target: [workspaceInvitations.workspaceId, workspaceInvitations.email],
@@ -207,6 +213,7 @@ export async function inviteByEmail(
         acceptedAt: null,
         declinedAt: null,
         revokedAt: null,
+        tokenHash: hashToken(token),
       },
     })
     .returning({
@@ -215,7 +222,7 @@ export async function inviteByEmail(
       expiresAt: workspaceInvitations.expiresAt,
     });
   const invitation = row as { invitationId: string; email: string; expiresAt: Date };
-  return { ...invitation, expiresAt: isoTime(invitation.expiresAt) };
+  return { ...invitation, expiresAt: isoTime(invitation.expiresAt), token };
 }
 
 export async function revokeInvitation(db: Db, workspaceId: string, invitationId: string) {
@@ -233,13 +240,24 @@ export async function revokeInvitation(db: Db, workspaceId: string, invitationId
   return row;
 }
 
-/** One of my pending invitations, locked; NOT_FOUND for anyone else's or a settled one. */
+/**
+ * One of my pending invitations, locked; NOT_FOUND for anyone else's or a
+ * settled one. With EMAIL_VERIFICATION=required, only once my address is
+ * confirmed: an account with someone else's address cannot claim it.
+ */
 async function myPendingInvitation(tx: Db, userId: string, invitationId: string) {
   const [row] = await tx
     .select({ id: workspaceInvitations.id, workspaceId: workspaceInvitations.workspaceId })
     .from(workspaceInvitations)
     .innerJoin(users, eq(users.email, workspaceInvitations.email))
-    .where(and(eq(workspaceInvitations.id, invitationId), eq(users.id, userId), pendingInvitation))
+    .where(
+      and(
+        eq(workspaceInvitations.id, invitationId),
+        eq(users.id, userId),
+        pendingInvitation,
+        env().emailVerification ? isNotNull(users.emailVerified) : undefined,
+      ),
+    )
     .for("update", { of: workspaceInvitations })
     .limit(1);
   if (!row) throw new AppError("NOT_FOUND", "Invitation not found, or no longer open.");
@@ -255,6 +273,50 @@ export async function acceptInvitation(db: Db, userId: string, invitationId: str
       .set({ acceptedAt: sql`now()` })
       .where(eq(workspaceInvitations.id, invitation.id));
     return { workspaceId: invitation.workspaceId };
+  });
+}
+
+/**
+ * Accepts an invitation through its mailed link, signed in to the account
+ * with the invited address. Holding the link proves the address, so it counts
+ * as confirmed from then on.
+ */
+export async function acceptInvitationLink(
+  db: Db,
+  user: { id: string; email: string },
+  token: string,
+): Promise<{ workspaceId: string }> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({
+        id: workspaceInvitations.id,
+        workspaceId: workspaceInvitations.workspaceId,
+        email: workspaceInvitations.email,
+      })
+      .from(workspaceInvitations)
+      .where(and(eq(workspaceInvitations.tokenHash, hashToken(token)), pendingInvitation))
+      .for("update")
+      .limit(1);
+    if (!row)
+      throw new AppError(
+        "NOT_FOUND",
+        "This invitation is not open any more (accepted, declined, revoked or expired); ask for a new one.",
+      );
+    if (row.email !== user.email.toLowerCase())
+      throw new AppError(
+        "FORBIDDEN",
+        `This invitation was sent to ${row.email}; sign in with that address to accept it.`,
+      );
+    await addToWorkspace(tx, row.workspaceId, user.id);
+    await tx
+      .update(workspaceInvitations)
+      .set({ acceptedAt: sql`now()` })
+      .where(eq(workspaceInvitations.id, row.id));
+    await tx
+      .update(users)
+      .set({ emailVerified: sql`coalesce(${users.emailVerified}, now())` })
+      .where(eq(users.id, user.id));
+    return { workspaceId: row.workspaceId };
   });
 }
 
