@@ -68,6 +68,15 @@ export async function snapshot(db: Db, scope: Scope): Promise<Snapshot> {
     ["message_events", sql`t::text`, sql`${inTargets} OR actor_id = ANY(${users})`],
     ["reactions", sql`t::text`, sql`message_id IN ${messages} OR user_id = ANY(${users})`],
     ["mentions", sql`t::text`, sql`message_id IN ${messages} OR user_id = ANY(${users})`],
+    ["files", sql`t::text`, sql`workspace_id = ANY(${workspaces}) OR uploader_id = ANY(${users})`],
+    ["message_files", sql`t::text`, sql`message_id IN ${messages}`],
+    ["email_tokens", sql`t::text`, sql`user_id = ANY(${users})`],
+    ["notification_mails", sql`t::text`, sql`user_id = ANY(${users})`],
+    [
+      "workspace_invitations",
+      sql`t::text`,
+      sql`workspace_id = ANY(${workspaces}) OR invited_by = ANY(${users})`,
+    ],
   ];
   const parts = tables.map(
     ([table, row, where]) => sql`

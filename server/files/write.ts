@@ -231,10 +231,10 @@ export async function sweepRemoved(db: Db, ids?: string[]): Promise<number> {
   return rows.length;
 }
 
-/** Sweeps after commit without making the caller wait or fail; leftovers go in the next sweep. */
-export function sweepSoon(db: Db, ids: string[]) {
+/** Sweeps right after commit without failing the caller; leftovers go in the next sweep. */
+export async function sweepQuietly(db: Db, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  void sweepRemoved(db, ids).catch((error) =>
+  await sweepRemoved(db, ids).catch((error) =>
     log().warn({ err: error, files: ids.length }, "removing files failed; the next sweep retries"),
   );
 }
@@ -256,7 +256,7 @@ export async function expireUnattached(db: Db, now = new Date()): Promise<number
 }
 
 async function refuse(db: Db, fileId: string, error: AppError): Promise<never> {
-  sweepSoon(db, await markRemoved(db, eq(files.id, fileId)));
+  await sweepQuietly(db, await markRemoved(db, eq(files.id, fileId)));
   throw error;
 }
 
@@ -406,7 +406,7 @@ export async function discardUpload(db: Db, fileId: string): Promise<{ id: strin
       "CONFLICT",
       "This file is attached to a message; delete the message instead.",
     );
-  sweepSoon(db, ids);
+  await sweepQuietly(db, ids);
   return { id: fileId };
 }
 

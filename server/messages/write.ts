@@ -32,7 +32,7 @@ import { canModerate, loadMessageRef, type MessageRef, type TargetAccess } from 
 import { type ChangeSet, itemsOf } from "@/server/changes";
 import { AppError } from "@/server/errors";
 import { filesToAttach } from "@/server/files/read";
-import { ATTACH_WITHIN_MS, removeFilesOf, sweepSoon } from "@/server/files/write";
+import { ATTACH_WITHIN_MS, removeFilesOf, sweepQuietly } from "@/server/files/write";
 import { enforce } from "@/server/ratelimit";
 import type { MessageEvent, MessageEventType, Typist } from "@/server/realtime/events";
 import { presence } from "@/server/realtime/presence";
@@ -319,7 +319,7 @@ export async function deleteMessage(
     if (message.parentId) await replyRemoved(tx, message.parentId);
     return changed(tx, message, "message.deleted", actorId);
   });
-  sweepSoon(db, removedFiles);
+  await sweepQuietly(db, removedFiles);
   return settle(db, changes, message.id, event);
 }
 

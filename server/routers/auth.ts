@@ -55,7 +55,7 @@ export const authRouter = router({
         );
       const created = await signUp(ctx.db, input);
       if (env().emailVerification)
-        void sendVerification(
+        await sendVerification(
           ctx.db,
           { id: created.userId, email: input.email, name: input.name },
           publicOrigin(ctx.headers),
@@ -79,7 +79,7 @@ export const authRouter = router({
         limit,
         "password reset requests for this address",
       );
-      void requestPasswordReset(ctx.db, { email: input.email, origin: publicOrigin(ctx.headers) });
+      await requestPasswordReset(ctx.db, { email: input.email, origin: publicOrigin(ctx.headers) });
       return {
         message:
           "If an account uses this address, a link to choose a new password is on its way. It works once, for a limited time.",
@@ -107,7 +107,7 @@ export const authRouter = router({
       if (!user)
         throw new AppError("UNAUTHORIZED", "Your account no longer exists; sign in again.");
       if (user.emailVerified) return { sent: false };
-      void sendVerification(ctx.db, user, publicOrigin(ctx.headers));
+      await sendVerification(ctx.db, user, publicOrigin(ctx.headers));
       return { sent: true };
     }),
 });

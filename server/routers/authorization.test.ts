@@ -14,11 +14,14 @@
  * its transaction and vanish with it.
  */
 import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
 import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { Db } from "@/db/client";
 import { loadMessageRef, type MessageRef } from "@/server/access";
+import { issueEmailToken } from "@/server/auth/email-tokens";
 import { ChangeSet } from "@/server/changes";
+import { uploadWhole } from "@/server/files/write";
 import { setReaction } from "@/server/messages/write";
 import { appRouter } from "@/server/routers/_app";
 import { inviteByEmail } from "@/server/workspaces/write";
@@ -119,6 +122,31 @@ async function messageBy(cell: Cell, author: TestUser) {
 
 const uniqueEmail = () => `someone.${randomUUID()}@example.test`;
 
+/** A stored upload in the world's workspace by `uploader`, made in the cell's transaction. */
+async function uploadBy(cell: Cell, uploader: TestUser) {
+  const bytes = Buffer.from("a file for the matrix");
+  const file = await uploadWhole(
+    cell.db,
+    { workspaceId: cell.world.workspaceId, uploaderId: uploader.id, name: "matrix.txt" },
+    Readable.from([bytes]),
+    bytes.length,
+  );
+  return file.id;
+}
+
+/** A file attached to a new message in the cell's target, by someone in every target. */
+async function attachedFile(cell: Cell) {
+  const { participant } = cell.world.users;
+  const fileId = await uploadBy(cell, participant);
+  await asUser(cell.db, participant).message.send({
+    ...cell.target,
+    body: "with a file",
+    clientMessageId: randomUUID(),
+    fileIds: [fileId],
+  });
+  return fileId;
+}
+
 /** An invitation to the world's workspace for `email`, made in the cell's transaction by its owner. */
 async function invitationFor(cell: Cell, email: string) {
   const { invitationId } = await inviteByEmail(
@@ -138,6 +166,7 @@ const LINE = {
   othersToken:   "U     U       N        N        N        N       N       N       N",
   wsMembers:     "U     U       N        ok       ok       ok      ok      ok      ok",
   wsAdmins:      "U     U       N        F        F        F       F       ok      ok",
+  othersInvite:  "U     U       F        F        F        F       F       F       F",
   // A public channel: anyone in the workspace sees it; members-only operations are FORBIDDEN.
   seePublic:     "U     U       N        ok       ok       ok      ok      ok      ok",
   memberPublic:  "U     U       N        F        ok       F       ok      F       ok",
@@ -145,6 +174,8 @@ const LINE = {
   // A private channel or a conversation: to non-members it does not exist.
   memberHidden:  "U     U       N        N        ok       N       ok      N       ok",
   adminPrivate:  "U     U       N        N        F        N       ok      N       ok",
+  // A file attached in a target: readers of the target may read it, but not finish or discard it.
+  attachedFile:  "U     U       N        N        F        N       F       N       F",
 };
 
 const SEE_CHANNEL = { public: LINE.seePublic, private: LINE.memberHidden };
@@ -154,6 +185,18 @@ const TARGET_MEMBERS = {
   public: LINE.memberPublic,
   private: LINE.memberHidden,
   conversation: LINE.memberHidden,
+};
+
+/** A file attached in a target is read exactly as its message: by members of the target only. */
+const FILE_READERS = {
+  public: LINE.memberHidden,
+  private: LINE.memberHidden,
+  conversation: LINE.memberHidden,
+};
+const ATTACHED_FILE = {
+  public: LINE.attachedFile,
+  private: LINE.attachedFile,
+  conversation: LINE.attachedFile,
 };
 
 const ROWS: Row[] = [
@@ -679,6 +722,137 @@ const ROWS: Row[] = [
     procedure: "user.update",
     expect: { user: LINE.signedIn },
     run: ({ api }) => api.user.update({ status: "Testing" }),
+  },
+
+  // Files: uploads are a workspace member's; an attached file is read as its message.
+  {
+    procedure: "file.createUpload",
+    expect: { workspace: LINE.wsMembers },
+    run: ({ api, world }) =>
+      api.file.createUpload({ workspaceId: world.workspaceId, name: "notes.txt", size: 100 }),
+  },
+  {
+    procedure: "file.get",
+    expect: FILE_READERS,
+    run: async (cell) => cell.api.file.get({ fileId: await attachedFile(cell) }),
+  },
+  {
+    procedure: "file.get",
+    variant: "an upload no message took",
+    expect: { workspace: LINE.othersToken },
+    run: async (cell) =>
+      cell.api.file.get({ fileId: await uploadBy(cell, cell.world.users.participant) }),
+  },
+  ...(["completeUpload", "discard"] as const).flatMap((name): Row[] => [
+    {
+      procedure: `file.${name}`,
+      variant: "own upload",
+      expect: { workspace: LINE.wsMembers },
+      run: async (cell) =>
+        cell.api.file[name]({
+          fileId: await uploadBy(cell, cell.user ?? cell.world.users.channelMember),
+        }),
+    },
+    {
+      procedure: `file.${name}`,
+      variant: "someone else's upload",
+      expect: { workspace: LINE.othersToken },
+      run: async (cell) =>
+        cell.api.file[name]({ fileId: await uploadBy(cell, cell.world.users.participant) }),
+    },
+    {
+      procedure: `file.${name}`,
+      variant: "a file on a message",
+      expect: ATTACHED_FILE,
+      run: async (cell) => cell.api.file[name]({ fileId: await attachedFile(cell) }),
+    },
+  ]),
+  {
+    procedure: "user.removeAvatar",
+    expect: { user: LINE.signedIn },
+    run: ({ api }) => api.user.removeAvatar(),
+  },
+  {
+    procedure: "user.setEmailNotifications",
+    expect: { user: LINE.signedIn },
+    run: ({ api }) => api.user.setEmailNotifications({ enabled: false }),
+  },
+
+  // Mail: links carry their own proof; asking is open to anyone.
+  {
+    procedure: "auth.requestPasswordReset",
+    expect: { user: LINE.anyone },
+    run: ({ api }) => api.auth.requestPasswordReset({ email: uniqueEmail() }),
+  },
+  {
+    procedure: "auth.resetPassword",
+    expect: { user: LINE.anyone },
+    run: async (cell) => {
+      const token = await issueEmailToken(
+        cell.db,
+        cell.world.users.bystander,
+        "password_reset",
+        60,
+      );
+      return cell.api.auth.resetPassword({ token, password: "a brand new passphrase" });
+    },
+  },
+  {
+    procedure: "auth.verifyEmail",
+    expect: { user: LINE.anyone },
+    run: async (cell) => {
+      const token = await issueEmailToken(
+        cell.db,
+        cell.world.users.bystander,
+        "email_verification",
+        60,
+      );
+      return cell.api.auth.verifyEmail({ token });
+    },
+  },
+  {
+    procedure: "auth.resendVerification",
+    expect: { user: LINE.signedIn },
+    run: ({ api }) => api.auth.resendVerification(),
+  },
+  {
+    procedure: "workspace.invitationLink",
+    expect: { user: LINE.anyone },
+    run: async (cell) => {
+      const { token } = await inviteByEmail(
+        cell.db,
+        { workspaceId: cell.world.workspaceId, userId: cell.world.users.workspaceOwner.id },
+        uniqueEmail(),
+      );
+      return cell.api.workspace.invitationLink({ token });
+    },
+  },
+  {
+    // The link is for the address it went to: signed in with it, anyone may accept.
+    procedure: "workspace.acceptInvitationLink",
+    variant: "own invitation",
+    expect: { user: LINE.signedIn },
+    run: async (cell) => {
+      const { token } = await inviteByEmail(
+        cell.db,
+        { workspaceId: cell.world.workspaceId, userId: cell.world.users.workspaceOwner.id },
+        cell.user?.email ?? uniqueEmail(),
+      );
+      return cell.api.workspace.acceptInvitationLink({ token });
+    },
+  },
+  {
+    procedure: "workspace.acceptInvitationLink",
+    variant: "someone else's invitation",
+    expect: { user: LINE.othersInvite },
+    run: async (cell) => {
+      const { token } = await inviteByEmail(
+        cell.db,
+        { workspaceId: cell.world.workspaceId, userId: cell.world.users.workspaceOwner.id },
+        cell.world.users.bystander.email,
+      );
+      return cell.api.workspace.acceptInvitationLink({ token });
+    },
   },
 ];
 

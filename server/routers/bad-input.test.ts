@@ -14,7 +14,11 @@
  * The router is enumerated: a procedure with input and no case fails.
  */
 import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
 import { beforeAll, describe, expect, test } from "vitest";
+import { env } from "@/lib/env";
+import { postFile, putFile } from "@/server/files/http";
+import { uploadWhole } from "@/server/files/write";
 import { appRouter } from "@/server/routers/_app";
 import { newUser, newWorkspace, type TestUser } from "@/testing/api";
 import { testDatabase } from "@/testing/db";
@@ -45,6 +49,13 @@ interface Fixture {
   /** An email invitation of our workspace, and one of the other workspace to someone else. */
   invitationId: string;
   otherInvitationId: string;
+  /** The owner's stored upload no message took, one on a message, one still uploading. */
+  fileId: string;
+  attachedFileId: string;
+  pendingFileId: string;
+  /** The member's upload (someone else's, to the owner), and one in the other workspace. */
+  memberFileId: string;
+  otherFileId: string;
 }
 
 type Input = (fx: Fixture) => unknown;
@@ -192,6 +203,19 @@ const lastEventIdCases = (rest: (fx: Fixture) => object): Case[] =>
   ).map(([what, lastEventId]) =>
     bad(`lastEventId ${what}`, "lastEventId", (fx) => ({ ...rest(fx), lastEventId })),
   );
+
+/** Bad secrets from mailed links (reset, confirmation, invitation). */
+function tokenCases(rest: () => object): Case[] {
+  return [
+    ["missing", undefined],
+    ["empty", ""],
+    ["too short", "abc"],
+    ["with other characters", `${"A".repeat(30)}!?`],
+    ["too long", long(101, "A")],
+    ["with a NUL", `${"A".repeat(30)}\u0000`],
+    ["a number", 12345],
+  ].map(([what, token]) => bad(`token ${what}`, "token", () => ({ ...rest(), token })));
+}
 
 const inviteCodeCases: Case[] = [
   bad("code missing", "code", () => ({})),
@@ -543,6 +567,42 @@ const CASES: Record<string, Case[]> = {
 
   "message.send": [
     ...targetCases(() => ({ body: "hello", clientMessageId: randomUUID() })),
+    ...(
+      [
+        ["not a list", "fileIds", () => "abc"],
+        ["with a malformed id", "fileIds.0", () => ["not-a-uuid"]],
+        ["of eleven files", "fileIds", () => Array.from({ length: 11 }, () => randomUUID())],
+        ["naming a file twice", "fileIds", (fx: Fixture) => [fx.fileId, fx.fileId]],
+        ["naming a file on a message already", "fileIds", (fx: Fixture) => [fx.attachedFileId]],
+        ["naming a file still uploading", "fileIds", (fx: Fixture) => [fx.pendingFileId]],
+      ] as const
+    ).map(([what, field, fileIds]) =>
+      bad(`fileIds ${what}`, field, (fx) => ({
+        channelId: fx.channelId,
+        body: "with files",
+        clientMessageId: randomUUID(),
+        fileIds: fileIds(fx),
+      })),
+    ),
+    ...(
+      [
+        ["unknown", () => randomUUID()],
+        ["of another workspace", (fx: Fixture) => fx.otherFileId],
+        ["someone else's upload", (fx: Fixture) => fx.memberFileId],
+      ] as const
+    ).map(([what, fileId]) =>
+      unknown(`fileIds: a file ${what}`, (fx) => ({
+        channelId: fx.channelId,
+        body: "with files",
+        clientMessageId: randomUUID(),
+        fileIds: [fileId(fx)],
+      })),
+    ),
+    bad("no body and no files", "body", (fx) => ({
+      channelId: fx.channelId,
+      clientMessageId: randomUUID(),
+      fileIds: [],
+    })),
     ...bodyCases((fx) => ({ channelId: fx.channelId, clientMessageId: randomUUID() })),
     ...[
       ["missing", undefined],
@@ -708,6 +768,89 @@ const CASES: Record<string, Case[]> = {
       (fx) => fx.other.id,
     ),
   ],
+  "user.setEmailNotifications": [
+    bad("enabled missing", "enabled", () => ({})),
+    bad("enabled a string", "enabled", () => ({ enabled: "no" })),
+  ],
+
+  "file.createUpload": [
+    ...workspaceIdCases(() => ({ name: "notes.txt", size: 100 })),
+    ...[
+      ["missing", undefined],
+      ["empty", ""],
+      ["whitespace only", "   "],
+      ["with a NUL", "a\u0000.txt"],
+      ["too long", long(1025)],
+      ["a number", 7],
+    ].map(([what, name]) =>
+      bad(`name ${what}`, "name", (fx) => ({ workspaceId: fx.workspaceId, name, size: 100 })),
+    ),
+    ...[
+      ["missing", undefined],
+      ["zero: an empty file", 0],
+      ["negative", -5],
+      ["a fraction", 1.5],
+      ["over UPLOAD_MAX_MB: an oversized file", 26 * 1024 * 1024],
+      ["huge", 1e300],
+      ["a string", "100"],
+    ].map(([what, size]) =>
+      bad(`size ${what}`, "size", (fx) => ({ workspaceId: fx.workspaceId, name: "a.txt", size })),
+    ),
+    ...[
+      ["not a media type", "png"],
+      ["a number", 5],
+      ["too long", `image/${long(300)}`],
+    ].map(([what, type]) =>
+      bad(`type ${what}`, "type", (fx) => ({
+        workspaceId: fx.workspaceId,
+        name: "a.png",
+        size: 100,
+        type,
+      })),
+    ),
+  ],
+  ...Object.fromEntries(
+    (["file.completeUpload", "file.discard", "file.get"] as const).map((path) => [
+      path,
+      idCases(
+        "fileId",
+        (_fx, fileId) => ({ fileId }),
+        (fx) => fx.otherFileId,
+      ),
+    ]),
+  ),
+
+  "auth.requestPasswordReset": [
+    ["missing", undefined],
+    ["not an address", "nobody"],
+    ["too long", `${long(320)}@example.test`],
+    ["with a NUL", "a\u0000b@example.test"],
+    ["a number", 42],
+  ].map(([what, email]) => bad(`email ${what}`, "email", () => ({ email }))),
+  "auth.resetPassword": [
+    ...tokenCases(() => ({ password: "a brand new passphrase" })),
+    bad("token well-formed but not ours", "token", () => ({
+      token: "A".repeat(43),
+      password: "a brand new passphrase",
+    })),
+    bad("password too short", "password", () => ({ token: "A".repeat(43), password: "short" })),
+    bad("password a common one", "password", () => ({
+      token: "A".repeat(43),
+      password: "password12",
+    })),
+  ],
+  "auth.verifyEmail": [
+    ...tokenCases(() => ({})),
+    bad("token well-formed but not ours", "token", () => ({ token: "A".repeat(43) })),
+  ],
+  "workspace.invitationLink": [
+    ...tokenCases(() => ({})),
+    unknown("token well-formed but not ours", () => ({ token: "A".repeat(43) })),
+  ],
+  "workspace.acceptInvitationLink": [
+    ...tokenCases(() => ({})),
+    unknown("token well-formed but not ours", () => ({ token: "A".repeat(43) })),
+  ],
 };
 
 const procedures = appRouter._def.procedures as unknown as Record<
@@ -731,6 +874,18 @@ const wholeInputCases = (path: string): Case[] => [
 
 let fx: Fixture;
 let scope: Scope;
+
+/** A stored upload of `uploader`'s in a workspace. */
+async function storedFile(uploader: TestUser, workspaceId: string) {
+  const bytes = Buffer.from("bad input fixture");
+  const file = await uploadWhole(
+    db,
+    { workspaceId, uploaderId: uploader.id, name: "fixture.txt" },
+    Readable.from([bytes]),
+    bytes.length,
+  );
+  return file.id;
+}
 
 beforeAll(async () => {
   const owner = await newUser(db, "Owner");
@@ -787,7 +942,20 @@ beforeAll(async () => {
         email: `invited.${randomUUID()}@example.test`,
       })
     ).invitationId,
+    fileId: await storedFile(owner, workspace.id),
+    attachedFileId: await storedFile(owner, workspace.id),
+    pendingFileId: (
+      await owner.api.file.createUpload({ workspaceId: workspace.id, name: "later.txt", size: 10 })
+    ).fileId,
+    memberFileId: await storedFile(member, workspace.id),
+    otherFileId: await storedFile(other, otherWorkspace.id),
   };
+  await owner.api.message.send({
+    channelId,
+    body: "with a file",
+    clientMessageId: randomUUID(),
+    fileIds: [fx.attachedFileId],
+  });
   scope = {
     workspaceIds: [workspace.id, otherWorkspace.id],
     userIds: [owner.id, member.id, other.id, stranger.id],
@@ -842,5 +1010,175 @@ describe("bad input", () => {
         }
       }
     }
+  });
+});
+
+/**
+ * The upload endpoints are HTTP, not procedures: the same promise in their
+ * terms — a clear error (400 naming what is wrong, 404 for what the caller
+ * cannot see, 413 for what is too large), never a 500, nothing stored.
+ */
+describe("bad uploads", () => {
+  const ORIGIN = "http://127.0.0.1:3000";
+  let token: string;
+  beforeAll(async () => {
+    ({ token } = await fx.owner.api.token.create({ name: "uploads" }));
+  });
+  const options = { db, session: async () => null };
+  const limit = () => env().UPLOAD_MAX_MB * 1024 * 1024;
+
+  interface UploadCase {
+    name: string;
+    status: 400 | 404 | 413;
+    /** What the message starts with (a field and colon, when one is to blame). */
+    says: RegExp;
+    request: () => Request;
+  }
+  const post = (query: string, init: RequestInit & { headers?: Record<string, string> }) =>
+    new Request(`${ORIGIN}/api/files?${query}`, {
+      method: "POST",
+      ...init,
+      headers: { authorization: `Bearer ${token}`, ...init.headers },
+    });
+  const html = "<!doctype html><script>alert(1)</script>";
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
+  const cases: UploadCase[] = [
+    {
+      name: "an empty file",
+      status: 400,
+      says: /empty/,
+      request: () => post(`workspaceId=${fx.workspaceId}&name=empty.txt`, { body: "" }),
+    },
+    {
+      name: "a declared size over UPLOAD_MAX_MB",
+      status: 413,
+      says: /larger than/,
+      request: () =>
+        post(`workspaceId=${fx.workspaceId}&name=big.bin`, {
+          body: "x",
+          headers: { "content-length": String(limit() + 1) },
+        }),
+    },
+    {
+      name: "an oversized stream without a length",
+      status: 413,
+      says: /larger than/,
+      request: () => {
+        let sent = 0;
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            sent += 1 << 20;
+            controller.enqueue(new Uint8Array(1 << 20));
+            if (sent > limit() + (2 << 20)) controller.close();
+          },
+        });
+        return post(`workspaceId=${fx.workspaceId}&name=big.bin`, {
+          body,
+          duplex: "half",
+        } as RequestInit & { headers?: Record<string, string> });
+      },
+    },
+    {
+      name: "HTML claiming to be a PNG",
+      status: 400,
+      says: /^type: the file says it is image\/png, but its bytes are text\/html/,
+      request: () =>
+        post(`workspaceId=${fx.workspaceId}&name=cat.png`, {
+          body: html,
+          headers: { "content-type": "image/png" },
+        }),
+    },
+    {
+      name: "an SVG with script claiming to be an image",
+      status: 400,
+      says: /^type: the file says it is image\/svg\+xml, but its bytes are image\/svg\+xml/,
+      request: () =>
+        post(`workspaceId=${fx.workspaceId}&name=logo.svg`, {
+          body: svg,
+          headers: { "content-type": "image/svg+xml" },
+        }),
+    },
+    {
+      name: "no name",
+      status: 400,
+      says: /^name: /,
+      request: () => post(`workspaceId=${fx.workspaceId}`, { body: "hello" }),
+    },
+    {
+      name: "no workspaceId",
+      status: 400,
+      says: /^workspaceId: /,
+      request: () => post("name=a.txt", { body: "hello" }),
+    },
+    {
+      name: "a malformed workspaceId",
+      status: 400,
+      says: /^workspaceId: /,
+      request: () => post(`workspaceId=${MALFORMED_UUID}&name=a.txt`, { body: "hello" }),
+    },
+    {
+      name: "another workspace's id",
+      status: 404,
+      says: /Workspace not found/,
+      request: () => post(`workspaceId=${fx.otherWorkspaceId}&name=a.txt`, { body: "hello" }),
+    },
+    {
+      name: "a form without a file part",
+      status: 400,
+      says: /^file: /,
+      request: () => {
+        const form = new FormData();
+        form.append("note", "no file here");
+        return post(`workspaceId=${fx.workspaceId}`, { body: form });
+      },
+    },
+    {
+      name: "PUT of an upload that is not the caller's",
+      status: 404,
+      says: /Upload not found/,
+      request: () =>
+        new Request(`${ORIGIN}/api/files/${fx.memberFileId}`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${token}` },
+          body: "bytes",
+        }),
+    },
+    {
+      name: "PUT of fewer bytes than declared",
+      status: 400,
+      says: /^size: 3 bytes arrived, but 10 were declared/,
+      request: () =>
+        new Request(`${ORIGIN}/api/files/${fx.pendingFileId}`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${token}` },
+          body: "abc",
+        }),
+    },
+    {
+      name: "PUT of more bytes than declared",
+      status: 413,
+      says: /More bytes arrived than the 10/,
+      request: () =>
+        new Request(`${ORIGIN}/api/files/${fx.pendingFileId}`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${token}` },
+          body: "0123456789 and more",
+        }),
+    },
+  ];
+
+  test.each(cases.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+    const before = await snapshot(db, scope);
+    const request = c.request();
+    const response =
+      request.method === "PUT"
+        ? await putFile(request, new URL(request.url).pathname.split("/").pop() as string, options)
+        : await postFile(request, options);
+    const { error } = (await response.json()) as { error: { message: string } };
+    expect.soft(await snapshot(db, scope), "changed the database").toEqual(before);
+    expect({ status: response.status, message: error.message }).toMatchObject({
+      status: c.status,
+      message: expect.stringMatching(c.says),
+    });
   });
 });
