@@ -6,6 +6,7 @@
  */
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { preparedQuery } from "@/db/prepared";
 import type { ChannelRole, WorkspaceRole } from "@/db/schema";
 import {
   channelMembers,
@@ -27,16 +28,32 @@ export interface WorkspaceAccess {
 export const isWorkspaceAdmin = (role: WorkspaceRole | null | undefined) =>
   role === "owner" || role === "admin";
 
+// Every request checks access with one of these: prepared, so PostgreSQL
+// plans each once per connection instead of on every request.
+const forUser = sql.placeholder("userId");
+
+const workspaceAccessQuery = (db: Db) =>
+  db
+    .select({ role: workspaceMembers.role })
+    .from(workspaceMembers)
+    .where(
+      and(
+        eq(workspaceMembers.workspaceId, sql.placeholder("workspaceId")),
+        eq(workspaceMembers.userId, forUser),
+      ),
+    )
+    .limit(1)
+    .prepare("sequent_workspace_access");
+
 export async function loadWorkspaceAccess(
   db: Db,
   userId: string,
   workspaceId: string,
 ): Promise<WorkspaceAccess | null> {
-  const [row] = await db
-    .select({ role: workspaceMembers.role })
-    .from(workspaceMembers)
-    .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)))
-    .limit(1);
+  const [row] = await preparedQuery(db, "workspace_access", workspaceAccessQuery).execute({
+    userId,
+    workspaceId,
+  });
   return row ? { workspaceId, role: row.role } : null;
 }
 
@@ -54,13 +71,8 @@ export interface ChannelAccess {
   membership: { role: ChannelRole; lastReadSequence: number } | null;
 }
 
-/** The channel as this user may see it, or null when they may not know it exists. */
-export async function loadChannelAccess(
-  db: Db,
-  userId: string,
-  channelId: string,
-): Promise<ChannelAccess | null> {
-  const [row] = await db
+const channelAccessQuery = (db: Db) =>
+  db
     .select({
       id: channels.id,
       workspaceId: channels.workspaceId,
@@ -77,15 +89,27 @@ export async function loadChannelAccess(
       workspaceMembers,
       and(
         eq(workspaceMembers.workspaceId, channels.workspaceId),
-        eq(workspaceMembers.userId, userId),
+        eq(workspaceMembers.userId, forUser),
       ),
     )
     .leftJoin(
       channelMembers,
-      and(eq(channelMembers.channelId, channels.id), eq(channelMembers.userId, userId)),
+      and(eq(channelMembers.channelId, channels.id), eq(channelMembers.userId, forUser)),
     )
-    .where(eq(channels.id, channelId))
-    .limit(1);
+    .where(eq(channels.id, sql.placeholder("channelId")))
+    .limit(1)
+    .prepare("sequent_channel_access");
+
+/** The channel as this user may see it, or null when they may not know it exists. */
+export async function loadChannelAccess(
+  db: Db,
+  userId: string,
+  channelId: string,
+): Promise<ChannelAccess | null> {
+  const [row] = await preparedQuery(db, "channel_access", channelAccessQuery).execute({
+    userId,
+    channelId,
+  });
   if (!row) return null;
   if (row.isPrivate && !row.channelRole) return null;
   return {
@@ -112,13 +136,8 @@ export interface ConversationAccess {
   membership: { lastReadSequence: number };
 }
 
-/** The conversation if this user is in it (and still in its workspace), else null. */
-export async function loadConversationAccess(
-  db: Db,
-  userId: string,
-  conversationId: string,
-): Promise<ConversationAccess | null> {
-  const [row] = await db
+const conversationAccessQuery = (db: Db) =>
+  db
     .select({
       id: conversations.id,
       workspaceId: conversations.workspaceId,
@@ -130,18 +149,30 @@ export async function loadConversationAccess(
       conversationMembers,
       and(
         eq(conversationMembers.conversationId, conversations.id),
-        eq(conversationMembers.userId, userId),
+        eq(conversationMembers.userId, forUser),
       ),
     )
     .innerJoin(
       workspaceMembers,
       and(
         eq(workspaceMembers.workspaceId, conversations.workspaceId),
-        eq(workspaceMembers.userId, userId),
+        eq(workspaceMembers.userId, forUser),
       ),
     )
-    .where(eq(conversations.id, conversationId))
-    .limit(1);
+    .where(eq(conversations.id, sql.placeholder("conversationId")))
+    .limit(1)
+    .prepare("sequent_conversation_access");
+
+/** The conversation if this user is in it (and still in its workspace), else null. */
+export async function loadConversationAccess(
+  db: Db,
+  userId: string,
+  conversationId: string,
+): Promise<ConversationAccess | null> {
+  const [row] = await preparedQuery(db, "conversation_access", conversationAccessQuery).execute({
+    userId,
+    conversationId,
+  });
   if (!row) return null;
   return {
     kind: "conversation",

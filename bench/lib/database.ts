@@ -4,10 +4,12 @@
  * server in a temporary data directory (stopped and removed afterwards).
  * Migrated from code like every other database of ours.
  */
+import fs from "node:fs";
 import pg from "pg";
 import { env } from "@/lib/env";
 import { createThrowawayDatabase } from "@/testing/throwaway";
 import { ownedTempDir } from "./leftovers";
+import { cpuTimes } from "./proc";
 
 export interface BenchDatabase {
   /** URL of the benchmark's own database. */
@@ -45,6 +47,29 @@ async function serverVersion(url: string): Promise<string> {
   try {
     const result = await client.query<{ server_version: string }>("SHOW server_version");
     return `PostgreSQL ${result.rows[0]?.server_version ?? "?"}`;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The PostgreSQL server's main process when it runs on this machine (its
+ * CPU time is then readable from /proc); undefined when it runs elsewhere.
+ */
+export async function postgresServerPid(url: string): Promise<number | undefined> {
+  const host = new URL(url).hostname;
+  if (!["127.0.0.1", "localhost", "[::1]", "::1", ""].includes(host)) return undefined;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    const backend = result.rows[0]?.pid;
+    const server = backend === undefined ? undefined : cpuTimes(backend)?.parentPid;
+    if (server === undefined) return undefined;
+    const command = fs.readFileSync(`/proc/${server}/cmdline`, "utf8");
+    return /postgres/.test(command) ? server : undefined;
+  } catch {
+    return undefined;
   } finally {
     await client.end();
   }

@@ -54,6 +54,24 @@ function arrayLiteral(values: unknown[]): string {
   return `'{${items.join(",")}}'`;
 }
 
+/** pgbench variables: n, the channel (0: the hot one), and a, this client's author. */
+const pick = (mode: "hot" | "spread", channels: number) =>
+  `${mode === "hot" ? "\\set n 0" : `\\set n random(1, ${channels})`}
+\\set a :client_id + 1`;
+
+/**
+ * The least a correct send can do, as the second baseline: take the
+ * channel's next number (UPDATE … RETURNING, which also serialises sends to
+ * one channel) and insert the message at it, in one statement. No event for
+ * the streams, no mentions, no read position, no name for the answer, no
+ * archived check: what the app's statement does beyond this is what those cost.
+ */
+export function minimalSendScript(mode: "hot" | "spread", channels: number): string {
+  return `${pick(mode, channels)}
+WITH c AS (UPDATE channels SET last_sequence = last_sequence + 1, last_revision = last_revision + 1 WHERE id = (SELECT id FROM bench_channels WHERE n = :n) RETURNING id, last_sequence, last_revision) INSERT INTO messages (channel_id, sequence, revision, author_id, body, client_message_id) SELECT c.id, c.last_sequence, c.last_revision, u.id, 'pgbench minimal send, the quick brown fox jumps over the lazy dog', gen_random_uuid() FROM c, bench_users u WHERE u.n = :a;
+`;
+}
+
 /**
  * The pgbench script: one send per transaction, into channel n (0: the hot
  * one). The statement is the app's own (sendStatement, rendered by Drizzle
@@ -82,8 +100,7 @@ export function sendScript(mode: "hot" | "spread", channels: number): string {
     const only = value.length === 1 ? String(value[0]) : "";
     return variables[only] ?? arrayLiteral(value);
   });
-  return `${mode === "hot" ? "\\set n 0" : `\\set n random(1, ${channels})`}
-\\set a :client_id + 1
+  return `${pick(mode, channels)}
 SELECT '{' || c.id || '}' AS channel_ids, '{' || u.id || '}' AS author_ids, '{' || gen_random_uuid() || '}' AS client_ids FROM bench_channels c, bench_users u WHERE c.n = :n AND u.n = :a \\gset
 ${text
   .replace(/--[^\n]*/g, "")

@@ -4,12 +4,11 @@
  * benchmark's settings: no rate limits, diagnostics on /api/health, GC
  * exposed (so memory is read after a collection), in-process fan-out.
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import { type AppServer, startAppServer } from "@/testing/app-server";
 import type { HttpClient } from "./http";
+import { cpuTimes } from "./proc";
 
 export interface Diagnostics {
   pid: number;
@@ -54,30 +53,13 @@ export async function diagnostics(client: HttpClient): Promise<Diagnostics> {
   return body;
 }
 
-let ticksPerSecond: number | undefined;
-
 /**
  * CPU time (user + system, all threads) of a process in µs, from
  * /proc/<pid>/stat, so reading it costs the server nothing (the health
  * route would run a GC first). Undefined where /proc is missing.
  */
 export function processCpuMicros(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name (which may contain spaces) start at state (field 3).
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    if (ticksPerSecond === undefined) {
-      try {
-        ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" })) || 100;
-      } catch {
-        ticksPerSecond = 100;
-      }
-    }
-    return (ticks / ticksPerSecond) * 1e6;
-  } catch {
-    return undefined;
-  }
+  return cpuTimes(pid)?.self;
 }
 
 /** Server output lines that report faults (tRPC INTERNAL_SERVER_ERROR, pool errors, crashes). */

@@ -9,8 +9,10 @@
 import { randomUUID } from "node:crypto";
 import { sleep } from "@/lib/process";
 import { type BenchContext, now } from "../lib/context";
+import { postgresServerPid } from "../lib/database";
 import type { HttpClient } from "../lib/http";
-import { type PgbenchRun, runPgbench, sendScript } from "../lib/pgbench";
+import { minimalSendScript, type PgbenchRun, runPgbench, sendScript } from "../lib/pgbench";
+import { treeCpuMicros } from "../lib/proc";
 import { sequenceProblems } from "../lib/seed";
 import { processCpuMicros } from "../lib/server";
 import { type Latencies, latencies, median } from "../lib/stats";
@@ -28,7 +30,17 @@ interface SendRun {
   serverCores: number;
   /** This process's (the load generator's) CPU per send, µs. */
   clientCpuPerSend: number;
+  /** PostgreSQL's CPU (every process of the server) per successful send, µs. */
+  postgresCpuPerSend: number;
 }
+
+/** A pgbench run and what it cost PostgreSQL. */
+interface BaselineRun extends PgbenchRun {
+  postgresCpuPerTx: number;
+}
+
+/** Reads PostgreSQL's CPU time so far, µs (NaN where the server is not on this machine). */
+type PostgresCpu = () => number;
 
 const modeLabel = (mode: Mode, channels: number) =>
   mode === "hot" ? "one hot channel" : `${channels.toLocaleString("en-US")} channels`;
@@ -43,10 +55,12 @@ async function appRun(
   client: HttpClient,
   mode: Mode,
   concurrency: number,
+  postgresCpu: PostgresCpu,
 ): Promise<SendRun> {
   const { fixture, options } = ctx;
   const pid = ctx.app().server.child.pid as number;
   const serverCpu = processCpuMicros(pid) ?? Number.NaN;
+  const postgresBefore = postgresCpu();
   const clientCpu = process.cpuUsage();
   let sent = 0;
   const start = now();
@@ -85,6 +99,7 @@ async function appRun(
     }),
   );
   const serverMicros = (processCpuMicros(pid) ?? Number.NaN) - serverCpu;
+  const postgresMicros = postgresCpu() - postgresBefore;
   const clientUsage = process.cpuUsage(clientCpu);
   return {
     throughput: samples.length / options.sendSeconds,
@@ -94,6 +109,7 @@ async function appRun(
     serverCpuPerSend: serverMicros / sent,
     serverCores: serverMicros / ((now() - start) * 1000),
     clientCpuPerSend: (clientUsage.user + clientUsage.system) / sent,
+    postgresCpuPerSend: postgresMicros / sent,
   };
 }
 
@@ -162,9 +178,36 @@ async function pacedRun(ctx: BenchContext, client: HttpClient, mode: Mode, rate:
   return { latency: latencies(samples), errors, errorSamples, dropped, sent: index };
 }
 
+/** One pgbench run of `script`, with what it cost PostgreSQL per transaction. */
+async function baselineRun(
+  ctx: BenchContext,
+  script: string,
+  clients: number,
+  postgresCpu: PostgresCpu,
+): Promise<BaselineRun> {
+  const before = postgresCpu();
+  const run = await runPgbench({
+    binary: ctx.pgbench as string,
+    databaseUrl: ctx.database.url,
+    script,
+    clients,
+    seconds: ctx.options.sendSeconds,
+  });
+  return { ...run, postgresCpuPerTx: (postgresCpu() - before) / run.transactions };
+}
+
+const cpuMs = (micros: number) => (micros / 1000).toFixed(2);
+const baselineLine = (name: string, run: BaselineRun) =>
+  `${name} ${Math.round(run.tps)} tx/s (p50 ${run.latency.p50.toFixed(1)} ms, p99 ${run.latency.p99.toFixed(1)} ms${run.failed ? `, ${run.failed} failed` : ""}; PostgreSQL ${cpuMs(run.postgresCpuPerTx)} ms CPU/tx)`;
+
 export async function sendScenario(ctx: BenchContext) {
   const { options, recorder, log } = ctx;
   const { client } = await ctx.restartApp("send");
+  const postgres = await postgresServerPid(ctx.database.url);
+  const postgresCpu: PostgresCpu = () =>
+    postgres === undefined ? Number.NaN : (treeCpuMicros(postgres) ?? Number.NaN);
+  if (postgres === undefined)
+    recorder.skip("PostgreSQL CPU per send: the database server does not run on this machine.");
   let best: { mode: Mode; value: number } = { mode: "spread", value: 0 };
   if (!ctx.pgbench) {
     recorder.skip(
@@ -178,23 +221,30 @@ export async function sendScenario(ctx: BenchContext) {
     // Runs go round the concurrencies, so every comparison (app ÷ pgbench,
     // 64 ÷ 16 senders) is between runs made side by side.
     const apps = new Map<number, SendRun[]>();
-    const pgs = new Map<number, PgbenchRun[]>();
+    const pgs = new Map<number, BaselineRun[]>();
+    const minimal = new Map<number, BaselineRun[]>();
     for (let run = 1; run <= options.runs; run++) {
       for (const concurrency of options.concurrencies) {
         const label = labelOf(mode, concurrency);
-        const app = await appRun(ctx, client, mode, concurrency);
+        const app = await appRun(ctx, client, mode, concurrency, postgresCpu);
         apps.set(concurrency, [...(apps.get(concurrency) ?? []), app]);
-        let line = `${label} · run ${run}/${options.runs}: app ${Math.round(app.throughput)} msg/s (p50 ${app.latency.p50.toFixed(1)} ms, p99 ${app.latency.p99.toFixed(1)} ms${app.errors ? `, ${app.errors} errors` : ""}; server ${(app.serverCpuPerSend / 1000).toFixed(2)} ms CPU/msg, ${app.serverCores.toFixed(2)} cores)`;
+        let line = `${label} · run ${run}/${options.runs}: app ${Math.round(app.throughput)} msg/s (p50 ${app.latency.p50.toFixed(1)} ms, p99 ${app.latency.p99.toFixed(1)} ms${app.errors ? `, ${app.errors} errors` : ""}; server ${cpuMs(app.serverCpuPerSend)} ms CPU/msg, ${app.serverCores.toFixed(2)} cores; PostgreSQL ${cpuMs(app.postgresCpuPerSend)} ms CPU/msg)`;
         if (ctx.pgbench) {
-          const pg = await runPgbench({
-            binary: ctx.pgbench,
-            databaseUrl: ctx.database.url,
-            script: sendScript(mode, options.spreadChannels),
-            clients: concurrency,
-            seconds: options.sendSeconds,
-          });
+          const pg = await baselineRun(
+            ctx,
+            sendScript(mode, options.spreadChannels),
+            concurrency,
+            postgresCpu,
+          );
           pgs.set(concurrency, [...(pgs.get(concurrency) ?? []), pg]);
-          line += ` · pgbench ${Math.round(pg.tps)} tx/s (p50 ${pg.latency.p50.toFixed(1)} ms, p99 ${pg.latency.p99.toFixed(1)} ms${pg.failed ? `, ${pg.failed} failed` : ""}) · ratio ${(app.throughput / pg.tps).toFixed(2)}`;
+          const least = await baselineRun(
+            ctx,
+            minimalSendScript(mode, options.spreadChannels),
+            concurrency,
+            postgresCpu,
+          );
+          minimal.set(concurrency, [...(minimal.get(concurrency) ?? []), least]);
+          line += ` · ${baselineLine("pgbench", pg)} · ratio ${(app.throughput / pg.tps).toFixed(2)} · ${baselineLine("minimal send", least)} · ratio ${(app.throughput / least.tps).toFixed(2)}`;
         }
         log(line);
         if (app.errors > 0) {
@@ -210,15 +260,23 @@ export async function sendScenario(ctx: BenchContext) {
       const label = labelOf(mode, concurrency);
       const appRuns = apps.get(concurrency) ?? [];
       const pgRuns = pgs.get(concurrency) ?? [];
+      const leastRuns = minimal.get(concurrency) ?? [];
       const ratios = pgRuns.map((pg, i) => (appRuns[i]?.throughput ?? Number.NaN) / pg.tps);
-      recorder.raw("send", { mode, concurrency, app: appRuns, pgbench: pgRuns, ratios });
+      recorder.raw("send", {
+        mode,
+        concurrency,
+        app: appRuns,
+        pgbench: pgRuns,
+        minimal: leastRuns,
+        ratios,
+      });
       const figure = recorder.figure({
         id: `send.${mode}.${concurrency}.app`,
         scenario: "send",
         label: `${label}: app`,
         unit: "msg/s",
         runs: appRuns.map((a) => a.throughput),
-        detail: `p50 ${median(appRuns.map((a) => a.latency.p50)).toFixed(1)} ms, p99 ${median(appRuns.map((a) => a.latency.p99)).toFixed(1)} ms; server ${(median(appRuns.map((a) => a.serverCpuPerSend)) / 1000).toFixed(2)} ms CPU/msg`,
+        detail: `p50 ${median(appRuns.map((a) => a.latency.p50)).toFixed(1)} ms, p99 ${median(appRuns.map((a) => a.latency.p99)).toFixed(1)} ms; server ${cpuMs(median(appRuns.map((a) => a.serverCpuPerSend)))} ms CPU/msg; PostgreSQL ${cpuMs(median(appRuns.map((a) => a.postgresCpuPerSend)))} ms CPU/msg`,
       });
       best = figure.value > best.value ? { mode, value: figure.value } : best;
       if (pgRuns.length > 0) {
@@ -228,7 +286,34 @@ export async function sendScenario(ctx: BenchContext) {
           label: `${label}: pgbench, same SQL`,
           unit: "tx/s",
           runs: pgRuns.map((p) => p.tps),
-          detail: `p50 ${median(pgRuns.map((p) => p.latency.p50)).toFixed(1)} ms, p99 ${median(pgRuns.map((p) => p.latency.p99)).toFixed(1)} ms`,
+          detail: `p50 ${median(pgRuns.map((p) => p.latency.p50)).toFixed(1)} ms, p99 ${median(pgRuns.map((p) => p.latency.p99)).toFixed(1)} ms; PostgreSQL ${cpuMs(median(pgRuns.map((p) => p.postgresCpuPerTx)))} ms CPU/tx`,
+        });
+        recorder.figure({
+          id: `send.${mode}.${concurrency}.minimal`,
+          scenario: "send",
+          label: `${label}: pgbench, minimal send`,
+          unit: "tx/s",
+          runs: leastRuns.map((p) => p.tps),
+          detail: `p50 ${median(leastRuns.map((p) => p.latency.p50)).toFixed(1)} ms, p99 ${median(leastRuns.map((p) => p.latency.p99)).toFixed(1)} ms; PostgreSQL ${cpuMs(median(leastRuns.map((p) => p.postgresCpuPerTx)))} ms CPU/tx`,
+        });
+        const spread32 = mode === "spread" && concurrency === 32;
+        recorder.figure({
+          id: `send.${mode}.${concurrency}.minimal-ratio`,
+          scenario: "send",
+          label: `${label}: app ÷ minimal send`,
+          unit: "×",
+          runs: leastRuns.map((p, i) => (appRuns[i]?.throughput ?? Number.NaN) / p.tps),
+          target: spread32 ? { text: "≥ 0.25", op: ">=", value: 0.25 } : undefined,
+        });
+        recorder.figure({
+          id: `send.${mode}.${concurrency}.postgres-cpu-ratio`,
+          scenario: "send",
+          label: `${label}: PostgreSQL CPU per send, app ÷ minimal send`,
+          unit: "×",
+          runs: leastRuns.map(
+            (p, i) => (appRuns[i]?.postgresCpuPerSend ?? Number.NaN) / p.postgresCpuPerTx,
+          ),
+          target: spread32 ? { text: "≤ 2", op: "<=", value: 2 } : undefined,
         });
         const target =
           mode === "spread" && concurrency === 32

@@ -22,6 +22,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
+import { executePrepared } from "@/db/prepared";
 import { parseRows, zInt, zTime } from "@/db/rows";
 import {
   channels,
@@ -117,6 +118,7 @@ export function sendStatement(sends: SendInput[]): SQL {
       userId,
     })),
   );
+  const withMentions = mentionRows.length > 0;
   const ids = sends.map((send) => targetColumns(send.target));
   // Thread bookkeeping and attachments are part of the statement only for
   // batches with replies or files, so the common send stays the short
@@ -157,7 +159,7 @@ export function sendStatement(sends: SendInput[]): SQL {
       SELECT root_id, user_id, max(read) FROM (
           SELECT parent_id AS root_id, author_id AS user_id, sequence AS read FROM m WHERE parent_id IS NOT NULL
           UNION ALL SELECT id, author_id, 0 FROM roots
-          UNION ALL SELECT parent_id, user_id, 0 FROM mentioned WHERE parent_id IS NOT NULL
+          ${withMentions ? sql`UNION ALL SELECT parent_id, user_id, 0 FROM mentioned WHERE parent_id IS NOT NULL` : sql``}
         ) AS f GROUP BY root_id, user_id
       ON CONFLICT (${col(threadFollows.rootId)}, ${col(threadFollows.userId)}) DO UPDATE
          SET ${col(threadFollows.following)} = ${threadFollows}.${col(threadFollows.following)} OR EXCLUDED.${col(threadFollows.lastReadSequence)} > 0,
@@ -173,10 +175,21 @@ export function sendStatement(sends: SendInput[]): SQL {
       col(stored.lastRevision),
     ];
     // Archived channels are read-only, so they take no new numbers.
-    const writable = kind === "channel" ? sql` AND ${col(channels.archivedAt)} IS NULL` : sql``;
+    const writable = (alias: string) =>
+      kind === "channel" ? sql` AND ${sql.raw(alias)}${col(channels.archivedAt)} IS NULL` : sql``;
+    const targets = new Set(sends.filter((s) => s.target.kind === kind).map((s) => s.target.id));
+    // One row needs no lock order: locking it first would only write it
+    // twice. Its id as a scalar keeps the plan on the primary key even when
+    // the prepared statement's generic plan cannot know the batch's size.
+    if (targets.size === 1)
+      return sql`
+      UPDATE ${stored.table} AS t SET ${sequence} = t.${sequence} + v.n, ${revision} = t.${revision} + v.n
+        FROM ${sql.identifier(counts)} AS v
+       WHERE t.${id} = (SELECT id FROM ${sql.identifier(counts)}) AND v.id = t.${id}${writable("t.")}
+   RETURNING t.${id} AS id, t.${sequence} - v.n AS sequence_base, t.${revision} - v.n AS revision_base`;
     return sql`
       UPDATE ${stored.table} AS t SET ${sequence} = t.${sequence} + v.n, ${revision} = t.${revision} + v.n
-        FROM (SELECT ${id} FROM ${stored.table} WHERE ${id} IN (SELECT id FROM ${sql.identifier(counts)})${writable}
+        FROM (SELECT ${id} FROM ${stored.table} WHERE ${id} IN (SELECT id FROM ${sql.identifier(counts)})${writable("")}
                ORDER BY ${id} FOR UPDATE) AS locked,
              ${sql.identifier(counts)} AS v
        WHERE t.${id} = locked.${id} AND v.id = t.${id}
@@ -194,6 +207,38 @@ export function sendStatement(sends: SendInput[]): SQL {
        WHERE cm.${target} = r.${target} AND cm.${col(stored.memberUser)} = r.author_id`;
   };
 
+  // Only the parts this batch needs: every table a statement names is
+  // opened and locked with all its indexes on each execution, which costs
+  // more than the parts' work for a one-message send.
+  const kinds = (["channel", "conversation"] as const).filter((kind) =>
+    sends.some((send) => send.target.kind === kind),
+  );
+  const short = { channel: "ch", conversation: "cv" } as const;
+  const targetColumn = (kind: TargetKind) => sql.raw(`${kind}_id`);
+  const joined = (name: "sequence_base" | "revision_base") =>
+    sql.join(
+      kinds.map((kind) => sql`${sql.identifier(short[kind])}.${sql.raw(name)}`),
+      sql`, `,
+    );
+  const perKind = (part: (kind: TargetKind) => SQL) =>
+    sql.join(
+      kinds.map((kind) => part(kind)),
+      sql`,`,
+    );
+  const mentionParts = sql`,
+    mentioned AS (
+      SELECT m.id, mention.user_id, m.channel_id, m.conversation_id, m.sequence, m.parent_id
+        FROM unnest(${array(mentionRows.map((r) => r.index + 1))}::int[], ${array(mentionRows.map((r) => r.userId))}::uuid[])
+             AS mention(ord, user_id)
+        JOIN input ON input.ord = mention.ord
+        JOIN m ON m.author_id = input.author_id AND m.client_message_id = input.client_message_id
+        JOIN ${users} ON ${users.id} = mention.user_id
+    ),
+    mn AS (
+      INSERT INTO ${mentions} (${col(mentions.messageId)}, ${col(mentions.userId)}, ${col(mentions.channelId)}, ${col(mentions.conversationId)}, ${col(mentions.sequence)})
+      SELECT id, user_id, channel_id, conversation_id, sequence FROM mentioned
+    )`;
+
   return sql`
     WITH input AS (
       SELECT * FROM unnest(
@@ -203,21 +248,28 @@ export function sendStatement(sends: SendInput[]): SQL {
         ${array(rank)}::int[]${replies ? sql`, ${array(sends.map((s) => Boolean(s.parentId && s.alsoInChannel)))}::boolean[]` : sql``}${withFiles ? sql`, ${array(sends.map((s) => s.files?.length ?? 0))}::int[]` : sql``}
       ) WITH ORDINALITY AS i(channel_id, conversation_id, author_id, body, client_message_id, parent_id, rank${replies ? sql`, also_in_channel` : sql``}${withFiles ? sql`, file_count` : sql``}, ord)
     ),
-    channel_counts AS (
-      SELECT channel_id AS id, count(*)::int AS n FROM input WHERE channel_id IS NOT NULL GROUP BY channel_id
+    ${perKind(
+      (kind) => sql`
+    ${sql.identifier(`${kind}_counts`)} AS (
+      SELECT ${targetColumn(kind)} AS id, count(*)::int AS n FROM input WHERE ${targetColumn(kind)} IS NOT NULL GROUP BY ${targetColumn(kind)}
     ),
-    conversation_counts AS (
-      SELECT conversation_id AS id, count(*)::int AS n FROM input WHERE conversation_id IS NOT NULL GROUP BY conversation_id
-    ),
-    ch AS (${bump("channel", "channel_counts")}),
-    cv AS (${bump("conversation", "conversation_counts")}),
+    ${sql.identifier(short[kind])} AS (${bump(kind, `${kind}_counts`)})`,
+    )},
     placed AS (
-      SELECT i.*, coalesce(ch.sequence_base, cv.sequence_base) + i.rank AS sequence,
-             coalesce(ch.revision_base, cv.revision_base) + i.rank AS revision
+      SELECT i.*, coalesce(${joined("sequence_base")}) + i.rank AS sequence,
+             coalesce(${joined("revision_base")}) + i.rank AS revision
         FROM input i
-        LEFT JOIN ch ON ch.id = i.channel_id
-        LEFT JOIN cv ON cv.id = i.conversation_id
-       WHERE ch.id IS NOT NULL OR cv.id IS NOT NULL
+        ${sql.join(
+          kinds.map(
+            (kind) =>
+              sql`LEFT JOIN ${sql.identifier(short[kind])} ON ${sql.identifier(short[kind])}.id = i.${targetColumn(kind)}`,
+          ),
+          sql` `,
+        )}
+       WHERE ${sql.join(
+         kinds.map((kind) => sql`${sql.identifier(short[kind])}.id IS NOT NULL`),
+         sql` OR `,
+       )}
     ),
     m AS (
       INSERT INTO ${messages} (${col(messages.channelId)}, ${col(messages.conversationId)}, ${col(messages.sequence)}, ${col(messages.revision)},
@@ -233,24 +285,12 @@ export function sendStatement(sends: SendInput[]): SQL {
       INSERT INTO ${messageEvents} (${col(messageEvents.channelId)}, ${col(messageEvents.conversationId)}, ${col(messageEvents.revision)},
                                    ${col(messageEvents.kind)}, ${col(messageEvents.messageId)}, ${col(messageEvents.actorId)}, ${col(messageEvents.createdAt)})
       SELECT channel_id, conversation_id, revision, 'message.created', id, author_id, created_at FROM m
-    ),
-    mentioned AS (
-      SELECT m.id, mention.user_id, m.channel_id, m.conversation_id, m.sequence, m.parent_id
-        FROM unnest(${array(mentionRows.map((r) => r.index + 1))}::int[], ${array(mentionRows.map((r) => r.userId))}::uuid[])
-             AS mention(ord, user_id)
-        JOIN input ON input.ord = mention.ord
-        JOIN m ON m.author_id = input.author_id AND m.client_message_id = input.client_message_id
-        JOIN ${users} ON ${users.id} = mention.user_id
-    ),
-    mn AS (
-      INSERT INTO ${mentions} (${col(mentions.messageId)}, ${col(mentions.userId)}, ${col(mentions.channelId)}, ${col(mentions.conversationId)}, ${col(mentions.sequence)})
-      SELECT id, user_id, channel_id, conversation_id, sequence FROM mentioned
-    ),
-    read_channel AS (${authorsRead("channel")}),
-    read_conversation AS (${authorsRead("conversation")})${replies ? threadParts() : sql``}${withFiles ? fileParts() : sql``}
-    SELECT m.id, m.sequence, m.revision, m.author_id, ${users.name} AS author_name, m.client_message_id, m.created_at,
+    )${withMentions ? mentionParts : sql``},
+    ${perKind((kind) => sql`${sql.identifier(`read_${kind}`)} AS (${authorsRead(kind)})`)}${replies ? threadParts() : sql``}${withFiles ? fileParts() : sql``}
+    SELECT m.id, m.sequence, m.revision, m.author_id, m.client_message_id, m.created_at,
+           (SELECT ${col(users.name)} FROM ${users} WHERE ${users.id} = m.author_id) AS author_name,
            ${replies ? sql`roots.reply_count AS root_reply_count, roots.last_reply_at AS root_last_reply_at` : sql`NULL::int AS root_reply_count, NULL::timestamptz AS root_last_reply_at`}
-      FROM m JOIN ${users} ON ${users.id} = m.author_id
+      FROM m
       ${replies ? sql`LEFT JOIN roots ON roots.id = m.parent_id` : sql``}`;
 }
 
@@ -267,7 +307,7 @@ async function storeBatch(
   db: Db,
   sends: SendInput[],
 ): Promise<{ placed: Placed[]; rejected: Map<number, AppError> }> {
-  const stored = parseRows(await db.execute(sendStatement(sends)), ZStoredRow);
+  const stored = parseRows(await executePrepared(db, sendStatement(sends)), ZStoredRow);
   const byKey = new Map(stored.map((row) => [sendKey(row.author_id, row.client_message_id), row]));
   const placed: Placed[] = [];
   const rejected = new Map<number, AppError>();
