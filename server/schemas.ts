@@ -3,6 +3,7 @@
  * for their types. Inputs say what is wrong in words a person can act on.
  */
 import { z } from "zod";
+import { canonicalEmoji, isReactable, MAX_EMOJI_CODE_POINTS } from "@/lib/emoji";
 import { COMMON_PASSWORDS } from "@/server/auth/common-passwords";
 
 // C0 and C1 controls except tab, line feed and carriage return; also bidi overrides.
@@ -127,18 +128,16 @@ export const ZChannelNameSchema = z
 
 export const ZTopicSchema = ZLineSchema(0, 250);
 
-const PICTOGRAPH = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u;
-const EMOJI_ONLY =
-  /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\p{Emoji_Modifier}|\p{Regional_Indicator}|\u200d|\ufe0f|\u20e3)+$/u;
 export const ZEmojiSchema = z
   .string(expected("text"))
-  .max(rawMax(16, 64), "must be a single emoji")
+  .max(rawMax(MAX_EMOJI_CODE_POINTS, 64), "must be a single emoji")
   .trim()
   .refine(
-    (value) => codePointsAtLeast(value, 1) && codePointsAtMost(value, 16),
+    (value) => codePointsAtLeast(value, 1) && codePointsAtMost(value, MAX_EMOJI_CODE_POINTS),
     "must be a single emoji",
   )
-  .refine((value) => EMOJI_ONLY.test(value) && PICTOGRAPH.test(value), "must be an emoji, e.g. 👍");
+  .refine(isReactable, "must be an emoji, e.g. 👍")
+  .transform(canonicalEmoji);
 
 export const ZSequenceSchema = z
   .number(expected("a number"))

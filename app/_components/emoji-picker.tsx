@@ -33,7 +33,6 @@ import {
 import { createPortal } from "react-dom";
 import {
   type EmojiEntry,
-  isReactable,
   SKIN_TONES,
   type SkinTone,
   searchEmoji,
@@ -46,6 +45,7 @@ import {
   rememberEmoji,
   writeSkinTone,
 } from "@/app/_lib/emoji-prefs";
+import { isReactable } from "@/lib/emoji";
 
 const COLUMNS = 8;
 const GAP = 4;

@@ -1,10 +1,10 @@
 import data from "emojibase-data/en/compact.json";
 import github from "emojibase-data/en/shortcodes/github.json";
 import { describe, expect, it } from "vitest";
+import { isReactable } from "@/lib/emoji";
 import { ZEmojiSchema } from "@/server/schemas";
 import {
   buildEmojiIndex,
-  isReactable,
   QUICK_REACTIONS,
   replaceShortcodeAtCaret,
   replaceShortcodes,

@@ -8,6 +8,7 @@
  * the data on first use, so importing this file adds no data to a page.
  */
 import type { CompactEmoji, ShortcodesDataset } from "emojibase";
+import { canonicalEmoji } from "@/lib/emoji";
 
 /** The six reactions offered first, one click away. */
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "👀", "✅"];
@@ -75,27 +76,6 @@ const GROUPS: readonly { group: number; key: string; label: string; icon: string
 ];
 
 /**
- * emojibase gives emoji presentation everywhere, also after characters that
- * have it by default ("👍" + U+FE0F); keyboards and our quick reactions send
- * those without the selector, and a reaction is keyed by its exact text, so
- * the redundant selector goes ("❤️" keeps its own: a bare ❤ is text).
- */
-export const fullyQualified = (emoji: string) =>
-  emoji.replace(/(\p{Emoji_Presentation})\uFE0F/gu, "$1");
-
-// The server's rule for a reaction (ZEmojiSchema in server/schemas.ts, which
-// the browser may not import): 1–16 code points of emoji characters, at
-// least one a pictograph. It refuses keycaps (1️⃣, #️⃣), so reactions do not
-// offer them; emoji.test.ts checks every offered emoji against the schema.
-const PICTOGRAPH = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u;
-const EMOJI_ONLY =
-  /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\p{Emoji_Modifier}|\p{Regional_Indicator}|\u200d|\ufe0f|\u20e3)+$/u;
-
-/** Whether the server accepts `emoji` as a reaction. */
-export const isReactable = (emoji: string) =>
-  [...emoji].length <= 16 && EMOJI_ONLY.test(emoji) && PICTOGRAPH.test(emoji);
-
-/**
  * The variant of each tone: the one whose every modifier is that tone (so
  * "people holding hands" gets both people in it, not a mixed pair).
  */
@@ -108,7 +88,7 @@ function skinsOf(entry: CompactEmoji): string[] | undefined {
     }),
   );
   if (skins.some((skin) => !skin)) return undefined;
-  return skins.map((skin) => fullyQualified(skin?.unicode ?? ""));
+  return skins.map((skin) => canonicalEmoji(skin?.unicode ?? ""));
 }
 
 export function buildEmojiIndex(data: CompactEmoji[], shortcodes: ShortcodesDataset): EmojiIndex {
@@ -120,7 +100,7 @@ export function buildEmojiIndex(data: CompactEmoji[], shortcodes: ShortcodesData
     if (!list) continue;
     const codes = shortcodes[item.hexcode];
     const entry: EmojiEntry = {
-      emoji: fullyQualified(item.unicode),
+      emoji: canonicalEmoji(item.unicode),
       label: item.label,
       shortcodes: codes === undefined ? [] : typeof codes === "string" ? [codes] : codes,
       tags: item.tags ?? [],
