@@ -9,6 +9,7 @@
  * load — a desktop notification (and an optional sound) says what came.
  */
 import { useEffect, useMemo, useRef, useState } from "react";
+import { brandColor, icons } from "@/app/_lib/brand";
 import { type ChatState, useChat } from "@/app/_lib/chat-store";
 import { conversationTitle } from "@/app/_lib/types";
 import { sameTarget, type Target } from "@/lib/target";
@@ -86,21 +87,33 @@ export function useAttention() {
   );
 }
 
+/** The app's icon, loaded once so that the badge can be drawn on it at once when needed. */
+let appIcon: HTMLImageElement | undefined;
+function loadAppIcon(): HTMLImageElement {
+  if (!appIcon) {
+    appIcon = new Image();
+    appIcon.src = icons.svg;
+  }
+  return appIcon;
+}
+
 function favicon(count: number): string {
   const canvas = document.createElement("canvas");
   canvas.width = 64;
   canvas.height = 64;
   const context = canvas.getContext("2d");
   if (!context) return "";
-  context.fillStyle = "#4f46e5";
-  context.beginPath();
-  context.roundRect(4, 4, 56, 56, 14);
-  context.fill();
-  context.fillStyle = "#ffffff";
-  context.font = "bold 36px system-ui, sans-serif";
+  const icon = loadAppIcon();
+  if (icon.complete && icon.naturalWidth > 0) context.drawImage(icon, 0, 0, 64, 64);
+  else {
+    // Not loaded (yet): its tile alone.
+    context.fillStyle = brandColor;
+    context.beginPath();
+    context.roundRect(0, 0, 64, 64, 14);
+    context.fill();
+  }
   context.textAlign = "center";
   context.textBaseline = "middle";
-  context.fillText("S", 32, 34);
   if (count > 0) {
     context.fillStyle = "#dc2626";
     context.beginPath();
@@ -147,6 +160,7 @@ export function Notifier() {
   const baseTitle = useRef<string | null>(null);
 
   useEffect(() => {
+    loadAppIcon();
     const update = () => setHidden(document.visibilityState === "hidden");
     update();
     document.addEventListener("visibilitychange", update);

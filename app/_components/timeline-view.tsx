@@ -10,6 +10,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { type InitialHistory, useChat } from "@/app/_lib/chat-store";
 import { plainText } from "@/app/_lib/markdown";
+import { useKeptTimeline, withKeptHistory } from "@/app/_lib/offline-history";
 import { useOutbox } from "@/app/_lib/outbox";
 import { useTRPCClient } from "@/app/_lib/trpc";
 import type { Message } from "@/app/_lib/types";
@@ -83,10 +84,13 @@ export function TimelineView({
   const thread = searchParams.get("thread") ?? openThread;
   const threadOpener = useRef<HTMLElement | null>(null);
 
+  // Offline copies: this browser keeps what it shows, and a page older than that (the service
+  // worker's copy, served without network) opens with it (app/_lib/offline-history.ts).
+  useKeptTimeline(store, me.id);
   useEffect(() => {
-    setOpen({ target, position, history });
+    setOpen({ target, position, history: withKeptHistory(me.id, target, history) });
     return () => setOpen(null);
-  }, [setOpen, target, position, history]);
+  }, [setOpen, target, position, history, me.id]);
 
   const showThread = useCallback(
     (rootId: string | null) => {
