@@ -28,6 +28,8 @@
  * with a bus and a log that misbehave on purpose (feed.test.ts).
  */
 import type { Db } from "@/db/client";
+import { env } from "@/lib/env";
+import { Limiter } from "@/lib/limiter";
 import { processSingleton } from "@/lib/singleton";
 import { type Target, targetKey } from "@/lib/target";
 import { type Bus, topics } from "./bus";
@@ -67,11 +69,22 @@ export interface FeedDeps {
   clock: Clock;
 }
 
-/** The feed's log in a database. */
-export const databaseLog = (db: Db): FeedLog => ({
-  currentRevision: (target) => currentRevision(db, target),
-  readEvents: (target, after, options) => readEvents(db, target, after, options),
+/**
+ * The feed's log in a database, read through `reads`: after a restart
+ * thousands of streams resume at once, every feed reading its revision and
+ * backlog; bounded, those reads leave the pool's other connections to sends.
+ */
+export const databaseLog = (db: Db, reads: Limiter): FeedLog => ({
+  currentRevision: (target) => reads.run(() => currentRevision(db, target)),
+  readEvents: (target, after, options) => reads.run(() => readEvents(db, target, after, options)),
 });
+
+/** Half the pool for the feeds' reads, at most. */
+const feedReads = () =>
+  processSingleton(
+    "realtime:feed-reads",
+    () => new Limiter(Math.max(1, Math.floor(env().DATABASE_POOL_SIZE / 2))),
+  );
 
 const BUFFER_SIZE = 2048;
 const GAP_GRACE_MS = 20;
@@ -366,7 +379,7 @@ export function feeds() {
     get(db: Db, target: Target): TargetFeed {
       let database = databases.get(db);
       if (!database) {
-        database = { key: String(nextDatabase++), log: databaseLog(db) };
+        database = { key: String(nextDatabase++), log: databaseLog(db, feedReads()) };
         databases.set(db, database);
       }
       return registry.get(database.log, database.key, target);
