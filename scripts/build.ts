@@ -53,9 +53,26 @@ export function sourceHash(): string {
 }
 
 const lockDir = () => `${buildDir()}-build.lock`;
+const UNCLAIMED_LOCK_MS = 30_000;
+
+const readIfThere = (file: string) => {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+};
+
+const mtimeIfThere = (file: string) => {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+};
 
 /** Runs `fn` holding a lock, so concurrent test workers and scripts never build at once. */
-function withBuildLock<T>(fn: () => T): T {
+export function withBuildLock<T>(fn: () => T): T {
   for (;;) {
     try {
       fs.mkdirSync(lockDir());
@@ -63,10 +80,14 @@ function withBuildLock<T>(fn: () => T): T {
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const holder = Number(
-        fs.readFileSync(path.join(lockDir(), "pid"), { encoding: "utf8", flag: "a+" }),
-      );
-      if (holder && !isAlive(holder)) fs.rmSync(lockDir(), { recursive: true, force: true });
+      // Read only: creating the pid file here could recreate it inside a lock
+      // its holder is removing, leaving a lock with no pid that nobody frees.
+      const holder = Number(readIfThere(path.join(lockDir(), "pid")) ?? 0);
+      const stale = holder
+        ? !isAlive(holder)
+        : // A holder that died between taking the lock and writing its pid.
+          Date.now() - (mtimeIfThere(lockDir()) ?? Date.now()) > UNCLAIMED_LOCK_MS;
+      if (stale) fs.rmSync(lockDir(), { recursive: true, force: true });
       else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     }
   }
