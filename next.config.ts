@@ -41,8 +41,9 @@ const nextConfig: NextConfig = {
   async headers() {
     return [
       { source: "/:path*", headers: securityHeaders },
+      // Files and avatars set their own (a sandboxing CSP, revalidated caching): server/files/http.ts.
       {
-        source: "/api/:path*",
+        source: "/api/:path((?!files/|avatars/).*)",
         headers: [
           { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" },
           { key: "Cache-Control", value: "no-store" },

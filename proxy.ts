@@ -7,10 +7,13 @@
  */
 import { type NextRequest, NextResponse } from "next/server";
 import { env } from "./lib/env";
+import { directUploadOrigin } from "./server/files/origin";
 import { transportHeaders } from "./server/http";
 import { currentPeer } from "./server/http/peer";
 
 const development = env().NODE_ENV === "development";
+// With S3 storage, browsers PUT files straight to the bucket.
+const uploadOrigin = directUploadOrigin(env());
 
 export function proxy(request: NextRequest) {
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
@@ -23,7 +26,7 @@ export function proxy(request: NextRequest) {
     "style-src-attr 'unsafe-inline'",
     "img-src 'self' blob: data:",
     "font-src 'self'",
-    "connect-src 'self'",
+    `connect-src 'self'${uploadOrigin ? ` ${uploadOrigin}` : ""}`,
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",

@@ -4,7 +4,9 @@
  * invited address, finds the invitations on the welcome page, declines one
  * and accepts the other, and is in that workspace.
  */
+
 import { expect, PASSWORD, test, uniqueTag } from "./fixtures";
+import { hasMailbox, linkIn, waitForMail } from "./mailbox";
 
 test("invite by email, sign up with that address, accept, and be in the workspace", async ({
   makeUser,
@@ -55,6 +57,17 @@ test("invite by email, sign up with that address, accept, and be in the workspac
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL(/\/welcome$/);
+  // With mail configured, invitations show once the address is confirmed through the mailed link.
+  if (hasMailbox()) {
+    await expect(page.getByRole("region", { name: "Confirm your address" })).toBeVisible();
+    const confirmation = await waitForMail(invitee, "Confirm your email address");
+    await page.goto(linkIn(confirmation, "/verify-email?token="));
+    await expect(
+      page.getByRole("status").filter({ hasText: `${invitee} is confirmed.` }),
+    ).toBeVisible();
+    await page.getByRole("button", { name: "Continue" }).click();
+    await expect(page).toHaveURL(/\/welcome$/);
+  }
   const invitations = page.getByRole("region", { name: "Invitations" });
   await expect(invitations.getByRole("listitem")).toHaveCount(2);
   await expect(invitations.getByRole("listitem").filter({ hasText: workspace.name })).toContainText(

@@ -1,20 +1,29 @@
 /**
  * The server the Playwright suite runs against: a current production build
  * (`next start`) on a database of its own, created for the run and dropped
- * when the suite stops this script with SIGTERM.
+ * when the suite stops this script with SIGTERM; its files in a scratch
+ * folder; its mail to an SMTP server on loopback (smtp-server) that writes
+ * each mail into a folder the specs read (testing/smtp.ts, e2eMailbox).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { childProcessEnv, env } from "@/lib/env";
 import { ensureProductionBuild } from "@/scripts/build";
 import { createTestDatabase } from "@/testing/database-server";
+import { e2eMailbox, startTestSmtp } from "@/testing/smtp";
 
 const port = Number(process.argv[2] ?? env().E2E_PORT);
 
 async function main() {
   ensureProductionBuild();
   const database = await createTestDatabase("sequent_e2e");
+  const mailbox = e2eMailbox(port);
+  fs.rmSync(mailbox, { recursive: true, force: true });
+  const smtp = await startTestSmtp({ mailbox });
+  const files = fs.mkdtempSync(path.join(os.tmpdir(), "sequent-e2e-files-"));
   let server: ChildProcess | undefined;
   let stopping = false;
   const stop = async (code: number) => {
@@ -28,6 +37,8 @@ async function main() {
     await database
       .dispose()
       .catch((error) => console.error("could not drop the e2e database:", error));
+    await smtp.close();
+    fs.rmSync(files, { recursive: true, force: true });
     process.exit(code);
   };
   process.on("SIGTERM", () => void stop(0));
@@ -43,6 +54,8 @@ async function main() {
         DATABASE_URL: database.url,
         DATABASE_DRIVER: "pg",
         AUTH_SECRET: randomBytes(32).toString("base64url"),
+        SMTP_URL: smtp.url,
+        STORAGE_DIR: files,
         TEST_DATABASE_URL: undefined,
       }),
     },

@@ -7,6 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
@@ -115,4 +116,17 @@ export function linkIn(mail: ReceivedMail, part: string): string {
   const link = mail.text.match(/https?:\/\/\S+/g)?.find((url) => url.includes(part));
   if (!link) throw new Error(`no link with ${part} in: ${mail.text}`);
   return link;
+}
+
+/** The folder the Playwright suite's SMTP server writes mails to, for the server on `port`. */
+export const e2eMailbox = (port: number) => path.join(os.tmpdir(), `sequent-e2e-mail-${port}`);
+
+/** The mails in a mailbox folder so far, oldest first. */
+export function mailboxMails(folder: string): ReceivedMail[] {
+  if (!fs.existsSync(folder)) return [];
+  return fs
+    .readdirSync(folder)
+    .filter((name) => name.endsWith(".json"))
+    .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10) || a.localeCompare(b))
+    .map((name) => JSON.parse(fs.readFileSync(path.join(folder, name), "utf8")) as ReceivedMail);
 }

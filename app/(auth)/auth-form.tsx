@@ -4,7 +4,16 @@ import { useActionState } from "react";
 import { Button, Field } from "@/app/_components/form";
 import { type FormState, signInAction, signUpAction } from "./actions";
 
-export function AuthForm({ mode, next }: { mode: "sign-in" | "sign-up"; next?: string }) {
+export function AuthForm({
+  mode,
+  next,
+  email,
+}: {
+  mode: "sign-in" | "sign-up";
+  next?: string;
+  /** The address to start with (from a mailed link). */
+  email?: string;
+}) {
   const [state, action, pending] = useActionState<FormState, FormData>(
     mode === "sign-in" ? signInAction : signUpAction,
     {},
@@ -30,7 +39,7 @@ export function AuthForm({ mode, next }: { mode: "sign-in" | "sign-up"; next?: s
         type="email"
         autoComplete="email"
         required
-        defaultValue={state.values?.email}
+        defaultValue={state.values?.email ?? email}
         error={state.fields?.email}
       />
       <Field
@@ -51,6 +60,13 @@ export function AuthForm({ mode, next }: { mode: "sign-in" | "sign-up"; next?: s
       <Button type="submit" disabled={pending}>
         {pending ? "Please wait…" : mode === "sign-in" ? "Sign in" : "Create account"}
       </Button>
+      {mode === "sign-in" ? (
+        <p className="text-sm">
+          <Link className="text-accent underline" href="/forgot-password">
+            Forgot password?
+          </Link>
+        </p>
+      ) : null}
       <p className="text-sm text-muted">
         {mode === "sign-in" ? (
           <>

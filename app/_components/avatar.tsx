@@ -1,13 +1,20 @@
+"use client";
 /**
- * A person's avatar: their initials on a colour derived from their user id,
+ * A person's avatar: their profile picture when they have one (the
+ * workspace's AvatarSources say where it is), else their initials on a colour derived from their user id,
  * so the same person has the same colour everywhere and on every device.
  * Each colour has a light-theme shade (white initials, contrast ≥ 4.9:1) and
  * a dark-theme shade (near-black initials, contrast ≥ 9:1); `light-dark()`
  * picks by the page's colour scheme, as the rest of the app's colours do.
  *
  * The avatar is decorative by default (the name is always written beside
- * it); give `label` where it stands alone.
+ * it); give `label` where it stands alone. A picture that fails to load
+ * falls back to the initials.
  */
+import { createContext, useContext, useState } from "react";
+
+/** Where a person's picture is (null: initials); provided by the workspace shell. */
+export const AvatarSources = createContext<(userId: string) => string | null>(() => null);
 
 const PALETTE: readonly (readonly [light: string, dark: string])[] = [
   ["#b91c1c", "#fca5a5"], // red
@@ -56,6 +63,7 @@ export function Avatar({
   size = "md",
   label,
   className = "",
+  src,
 }: {
   userId: string;
   name: string;
@@ -63,8 +71,24 @@ export function Avatar({
   /** An accessible name, for an avatar shown without the person's name beside it. */
   label?: string;
   className?: string;
+  /** The picture, when the caller knows it better than the workspace does (a fresh upload). */
+  src?: string | null;
 }) {
+  const source = useContext(AvatarSources);
+  const picture = src === undefined ? source(userId) : src;
+  const [broken, setBroken] = useState<string | null>(null);
   const [light, dark] = PALETTE[hash(userId) % PALETTE.length] as readonly [string, string];
+  if (picture && broken !== picture)
+    return (
+      // biome-ignore lint/performance/noImgElement: a 256 px WebP the server made; nothing to optimise
+      <img
+        src={picture}
+        alt={label ?? ""}
+        {...(label ? {} : { "aria-hidden": true })}
+        onError={() => setBroken(picture)}
+        className={`inline-block shrink-0 rounded-full object-cover ${SIZES[size]} ${className}`}
+      />
+    );
   return (
     <span
       {...(label ? { role: "img", "aria-label": label } : { "aria-hidden": true })}

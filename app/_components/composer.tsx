@@ -5,12 +5,26 @@
  * "@" suggests people. The draft is kept per place (and per thread) across
  * reloads; sends go through the outbox, so they show at once as pending and
  * are retried with the same clientMessageId until stored.
+ *
+ * Files attach by the button, by dropping them on the box, or by pasting
+ * (a screenshot from the clipboard); each starts uploading at once with its
+ * own progress bar. A message may be files alone; it goes out once they are
+ * stored.
  */
-import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from "react";
+import {
+  type ClipboardEvent,
+  type DragEvent,
+  forwardRef,
+  useEffect,
+  useImperativeHandle,
+  useRef,
+  useState,
+} from "react";
 import { type ChosenMentions, decodeMentions } from "@/app/_lib/mention-text";
 import { DRAFT_BACK, type DraftBack } from "@/app/_lib/outbox";
 import { useTRPCClient } from "@/app/_lib/trpc";
 import { sameTarget, type Target, targetInput, targetKey } from "@/lib/target";
+import { UploadList } from "./attachments";
 import { isOverLimit, MessageEditor } from "./message-editor";
 import { useMembers } from "./use-members";
 import { useWorkspace } from "./workspace-context";
@@ -42,7 +56,10 @@ export const Composer = forwardRef<
     onEscape?: () => void;
   }
 >(function Composer({ target, parentId, channelLabel, placeholder, onEditLast, onEscape }, ref) {
-  const { outbox, me } = useWorkspace();
+  const { outbox, me, uploads, workspace } = useWorkspace();
+  const [files, setFiles] = useState<{ localId: string; name: string }[]>([]);
+  const [dragging, setDragging] = useState(false);
+  const picker = useRef<HTMLInputElement>(null);
   const { resolve } = useMembers();
   const client = useTRPCClient();
   const draftKey = `sequent:draft:${me.id}:${targetKey(target)}${parentId ? `:${parentId}` : ""}`;
@@ -71,6 +88,7 @@ export const Composer = forwardRef<
       const decoded = decodeMentions(detail.body, resolve);
       chosen.current = decoded.chosen;
       setBody(decoded.text);
+      setFiles(detail.files);
       window.localStorage.setItem(draftKey, decoded.text);
       box.current?.focus();
     };
@@ -98,23 +116,101 @@ export const Composer = forwardRef<
       body: wire,
       parentId: parentId ?? null,
       alsoInChannel: Boolean(parentId && alsoInChannel),
+      ...(files.length > 0 ? { files } : {}),
     });
     chosen.current = new Map();
+    setFiles([]);
     update("");
     lastTyping.current = 0;
   };
 
+  const attach = (list: FileList | File[]) => {
+    const added = [...list].map((file, index) => {
+      // A pasted screenshot comes as "image.png"; give it a name worth keeping.
+      const name =
+        file.name && file.name !== "image.png"
+          ? file.name
+          : `Pasted image ${new Date().toISOString().slice(0, 19).replace("T", " ")}${index ? ` (${index + 1})` : ""}.${file.type.split("/")[1] ?? "png"}`;
+      return { localId: uploads.add(workspace.id, file, name), name };
+    });
+    if (added.length > 0) setFiles((current) => [...current, ...added]);
+  };
+  const removeFile = (localId: string) => {
+    uploads.cancel(localId);
+    setFiles((current) => current.filter((file) => file.localId !== localId));
+  };
+  const onPaste = (event: ClipboardEvent<HTMLFormElement>) => {
+    if (event.clipboardData.files.length === 0) return;
+    event.preventDefault();
+    attach(event.clipboardData.files);
+  };
+  const onDrop = (event: DragEvent<HTMLFormElement>) => {
+    setDragging(false);
+    if (event.dataTransfer.files.length === 0) return;
+    event.preventDefault();
+    attach(event.dataTransfer.files);
+  };
+
   const over = isOverLimit(body);
+  const empty = !body.trim() && files.length === 0;
   return (
     <form
-      className="relative border-t border-border p-3"
+      className={`relative border-t border-border p-3 ${dragging ? "bg-accent/10" : ""}`}
       aria-label={parentId ? "Reply in thread" : "Send a message"}
       onSubmit={(event) => {
         event.preventDefault();
-        submit.current?.();
+        // Files alone: the editor sends only text, so send them from here.
+        if (!body.trim() && files.length > 0) send("");
+        else submit.current?.();
       }}
+      onKeyDownCapture={(event) => {
+        if (
+          event.key === "Enter" &&
+          !event.shiftKey &&
+          !event.nativeEvent.isComposing &&
+          !body.trim() &&
+          files.length > 0
+        ) {
+          event.preventDefault();
+          send("");
+        }
+      }}
+      onPaste={onPaste}
+      onDragOver={(event) => {
+        if ([...event.dataTransfer.types].includes("Files")) {
+          event.preventDefault();
+          setDragging(true);
+        }
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
     >
+      {files.length > 0 ? (
+        <div className="mb-2">
+          <UploadList localIds={files.map((file) => file.localId)} onRemove={removeFile} />
+        </div>
+      ) : null}
       <div className="flex items-end gap-2 rounded-lg border border-border bg-bg p-2 focus-within:border-accent">
+        <input
+          ref={picker}
+          type="file"
+          multiple
+          hidden
+          aria-label={parentId ? "Files to attach to the reply" : "Files to attach"}
+          onChange={(event) => {
+            if (event.target.files) attach(event.target.files);
+            event.target.value = "";
+          }}
+        />
+        <button
+          type="button"
+          onClick={() => picker.current?.click()}
+          aria-label="Attach files"
+          title="Attach files (or drop or paste them here)"
+          className="rounded-md px-2 py-1.5 text-lg leading-none text-muted hover:bg-hover"
+        >
+          📎
+        </button>
         <MessageEditor
           value={body}
           onChange={update}
@@ -129,7 +225,7 @@ export const Composer = forwardRef<
         />
         <button
           type="submit"
-          disabled={!body.trim() || over}
+          disabled={empty || over}
           className="rounded-md bg-accent px-3 py-1.5 text-sm font-medium text-accent-fg disabled:opacity-50"
         >
           {parentId ? "Reply" : "Send"}

@@ -13,6 +13,7 @@ import { describeError, useTRPC } from "@/app/_lib/trpc";
 import type { Message } from "@/app/_lib/types";
 import { targetInput, targetOf } from "@/lib/target";
 import { formatTime } from "@/lib/time";
+import { MessageFiles } from "./attachments";
 import { Avatar } from "./avatar";
 import { permalink } from "./channel-menu";
 import { Dialog } from "./dialog";
@@ -182,6 +183,7 @@ export const MessageItem = memo(function MessageItem({
           ) : null}
         </div>
       )}
+      {!deleted ? <MessageFiles files={message.files} /> : null}
       <ReactionBar
         message={message}
         meId={meId}

@@ -29,6 +29,7 @@ import { useTRPCClient } from "@/app/_lib/trpc";
 import type { Message } from "@/app/_lib/types";
 import { targetInput } from "@/lib/target";
 import { formatTime } from "@/lib/time";
+import { UploadList } from "./attachments";
 import { MessageItem } from "./message-item";
 import { useToast } from "./toast";
 import { useWorkspace } from "./workspace-context";
@@ -509,6 +510,7 @@ export function MessageList({
 }
 
 function PendingItem({ outgoing, name }: { outgoing: OutgoingMessage; name: string }) {
+  const { uploads } = useWorkspace();
   return (
     <article
       aria-label={`${name}, ${outgoing.state === "failed" ? "not sent" : "sending"}`}
@@ -527,6 +529,13 @@ function PendingItem({ outgoing, name }: { outgoing: OutgoingMessage; name: stri
       <p dir="auto" className="whitespace-pre-wrap break-words">
         {outgoing.body}
       </p>
+      {outgoing.files?.length ? (
+        <UploadList
+          label="Files of this message"
+          localIds={outgoing.files.map((file) => file.localId)}
+          onRemove={(localId) => uploads.cancel(localId)}
+        />
+      ) : null}
     </article>
   );
 }

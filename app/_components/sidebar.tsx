@@ -10,6 +10,7 @@ import { useEffect, useState } from "react";
 import { useChat } from "@/app/_lib/chat-store";
 import { conversationTitle } from "@/app/_lib/types";
 import { signOutAction } from "@/app/(auth)/actions";
+import { Avatar } from "./avatar";
 import { ChannelMark } from "./channel-mark";
 import { CreateChannelDialog } from "./create-channel-dialog";
 import { ActivityIcon, ThreadsIcon } from "./icons";
@@ -186,10 +187,18 @@ export function Sidebar() {
                   aria-current={active ? "page" : undefined}
                   className={linkClass(active, conversation.unreadCount > 0)}
                 >
-                  <span
-                    aria-hidden="true"
-                    className={`inline-block h-2 w-2 rounded-full ${isOnline ? "bg-green-500" : "border border-current opacity-60"}`}
-                  />
+                  <span className="relative shrink-0">
+                    <Avatar
+                      userId={(others[0] ?? conversation.members[0] ?? me).id}
+                      name={(others[0] ?? conversation.members[0] ?? me).name}
+                      size="sm"
+                      className="h-5 w-5"
+                    />
+                    <span
+                      aria-hidden="true"
+                      className={`absolute -right-0.5 -bottom-0.5 inline-block h-2 w-2 rounded-full ${isOnline ? "bg-green-500" : "border border-current bg-panel"}`}
+                    />
+                  </span>
                   <span className="truncate">{conversationTitle(conversation, me.id)}</span>
                   {isOnline ? <span className="sr-only"> (online)</span> : null}
                   <Badge count={conversation.unreadCount} mention={conversation.mentionCount} />

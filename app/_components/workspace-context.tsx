@@ -4,6 +4,7 @@ import { createContext, useContext } from "react";
 import type { ChatStore, InitialHistory } from "@/app/_lib/chat-store";
 import type { Outbox } from "@/app/_lib/outbox";
 import type { Me, WorkspaceSummary } from "@/app/_lib/types";
+import type { Uploads } from "@/app/_lib/uploads";
 import type { Target } from "@/lib/target";
 
 export interface OpenTarget {
@@ -25,6 +26,8 @@ export interface WorkspaceContextValue {
   workspaces: WorkspaceSummary[];
   store: ChatStore;
   outbox: Outbox;
+  /** Files on their way to storage (attached in a composer, or waiting in the outbox). */
+  uploads: Uploads;
   /** Called by the open channel or conversation page. */
   setOpen(open: OpenTarget | null): void;
   drawer: { open: boolean; setOpen(open: boolean): void };

@@ -10,7 +10,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from "react";
-import { ChatStore } from "@/app/_lib/chat-store";
+import { ChatStore, useChat } from "@/app/_lib/chat-store";
 import { Outbox } from "@/app/_lib/outbox";
 import { useTRPC, useTRPCClient } from "@/app/_lib/trpc";
 import type {
@@ -20,13 +20,21 @@ import type {
   StreamEvent,
   WorkspaceSummary,
 } from "@/app/_lib/types";
+import { Uploads } from "@/app/_lib/uploads";
 import { targetInput } from "@/lib/target";
+import { AvatarSources } from "./avatar";
 import { Notifier } from "./notifier";
 import { QuickSwitcher } from "./quick-switcher";
 import { SearchPanel } from "./search-panel";
 import { Sidebar } from "./sidebar";
 import { useToast } from "./toast";
-import { type OpenTarget, WorkspaceContext, type WorkspaceContextValue } from "./workspace-context";
+import { useMembers } from "./use-members";
+import {
+  type OpenTarget,
+  useWorkspace,
+  WorkspaceContext,
+  type WorkspaceContextValue,
+} from "./workspace-context";
 
 export function WorkspaceShell({
   me,
@@ -52,27 +60,46 @@ export function WorkspaceShell({
   const [open, setOpenState] = useState<OpenTarget | null>(null);
   const [drawerOpen, setDrawerOpen] = useState(false);
 
+  const [uploads] = useState(() => new Uploads(client));
   const [outbox] = useState(
     () =>
       new Outbox(
         `sequent:outbox:${me.id}`,
-        (message) =>
-          client.message.send.mutate({
+        async (message) => {
+          const localIds = (message.files ?? []).map((file) => file.localId);
+          // A message goes out only once its files are stored (offline, it waits here).
+          const fileIds = localIds.length > 0 ? await uploads.whenStored(localIds) : [];
+          return client.message.send.mutate({
             ...targetInput(message.target),
             body: message.body,
             clientMessageId: message.clientMessageId,
             parentId: message.parentId,
             alsoInChannel: message.alsoInChannel ?? false,
-          }),
-        (message, outgoing) => store.mergeMessages(outgoing.target, [message]),
+            ...(fileIds.length > 0 ? { fileIds } : {}),
+          });
+        },
+        (message, outgoing) => {
+          store.mergeMessages(outgoing.target, [message]);
+          uploads.release((outgoing.files ?? []).map((file) => file.localId));
+        },
         (_outgoing, reason) =>
           toast(`Your message was not sent: ${reason} Edit it and retry, or discard it.`),
+        (outgoing) => {
+          for (const file of outgoing.files ?? []) uploads.cancel(file.localId);
+        },
       ),
   );
   useEffect(() => {
+    // Messages that were waiting for their files when the page went away take them up again.
+    void uploads.restore(
+      outbox.getItems().flatMap((item) => (item.files ?? []).map((file) => file.localId)),
+    );
     outbox.pump();
-    return () => outbox.close();
-  }, [outbox]);
+    return () => {
+      outbox.close();
+      uploads.close();
+    };
+  }, [outbox, uploads]);
 
   const setOpen = useCallback((next: OpenTarget | null) => {
     setOpenState((current) =>
@@ -144,27 +171,49 @@ export function WorkspaceShell({
       workspaces,
       store,
       outbox,
+      uploads,
       setOpen,
       drawer: { open: drawerOpen, setOpen: setDrawerOpen },
     }),
-    [me, workspace, workspaces, store, outbox, setOpen, drawerOpen],
+    [me, workspace, workspaces, store, outbox, uploads, setOpen, drawerOpen],
   );
 
   return (
     <WorkspaceContext.Provider value={value}>
-      <a
-        href="#main"
-        className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-bg focus:p-2"
-      >
-        Skip to main content
-      </a>
-      <div className="flex h-dvh overflow-hidden">
-        <Sidebar />
-        <div className="flex min-w-0 flex-1 flex-col">{children}</div>
-      </div>
-      <QuickSwitcher />
-      <Notifier />
-      <SearchPanel />
+      <WorkspaceAvatars>
+        <a
+          href="#main"
+          className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-bg focus:p-2"
+        >
+          Skip to main content
+        </a>
+        <div className="flex h-dvh overflow-hidden">
+          <Sidebar />
+          <div className="flex min-w-0 flex-1 flex-col">{children}</div>
+        </div>
+        <QuickSwitcher />
+        <Notifier />
+        <SearchPanel />
+      </WorkspaceAvatars>
     </WorkspaceContext.Provider>
   );
+}
+
+/** Everyone's profile picture in this workspace: live changes first, then the members list. */
+function WorkspaceAvatars({ children }: { children: ReactNode }) {
+  const { store } = useWorkspace();
+  const { members } = useMembers();
+  const profiles = useChat(store, (state) => state.profiles);
+  const known = useMemo(
+    () => new Map(members.map((member) => [member.userId, member.avatarUrl])),
+    [members],
+  );
+  const resolve = useCallback(
+    (userId: string) => {
+      const live = profiles.get(userId);
+      return live ? live.avatarUrl : (known.get(userId) ?? null);
+    },
+    [profiles, known],
+  );
+  return <AvatarSources.Provider value={resolve}>{children}</AvatarSources.Provider>;
 }

@@ -99,7 +99,7 @@ export interface ChatState {
   threads: { unreadThreads: number; unreadReplies: number };
   activityUnread: number;
   /** Names and statuses changed since the page loaded, by user id. */
-  profiles: ReadonlyMap<string, { name: string; status: string }>;
+  profiles: ReadonlyMap<string, { name: string; status: string; avatarUrl: string | null }>;
 }
 
 const byName = (a: ChannelItem, b: ChannelItem) => a.name.localeCompare(b.name);
@@ -381,7 +381,11 @@ export class ChatStore {
         return;
       case "member": {
         const profiles = new Map(this.state.profiles);
-        profiles.set(event.member.id, { name: event.member.name, status: event.member.status });
+        profiles.set(event.member.id, {
+          name: event.member.name,
+          status: event.member.status,
+          avatarUrl: event.member.avatarUrl,
+        });
         this.set({ profiles });
         return;
       }

@@ -6,7 +6,9 @@
  * clientMessageId once, so a retry after a lost response cannot double it.
  * Network failures wait and retry (at once when the browser is back
  * online); a refusal by the server (bad input, no access) marks the
- * message failed so the person can edit, retry or discard it.
+ * message failed so the person can edit, retry or discard it. A message
+ * with files names them by their local upload ids (app/_lib/uploads.ts);
+ * sending it waits until they are stored.
  */
 import { useSyncExternalStore } from "react";
 import type { Target } from "@/lib/target";
@@ -19,9 +21,16 @@ export interface OutgoingMessage {
   parentId: string | null;
   /** A thread reply also shown in the channel. */
   alsoInChannel?: boolean;
+  /** Its files, by local upload id, in order. */
+  files?: OutgoingFile[];
   createdAt: string;
   state: "sending" | "waiting" | "failed";
   error?: string;
+}
+
+export interface OutgoingFile {
+  localId: string;
+  name: string;
 }
 
 type Send = (message: OutgoingMessage) => Promise<Message>;
@@ -32,6 +41,7 @@ export interface DraftBack {
   target: Target;
   parentId: string | null;
   body: string;
+  files: OutgoingFile[];
 }
 
 const RETRY_MS = [1000, 2000, 4000, 8000, 15000];
@@ -49,6 +59,8 @@ export class Outbox {
     private readonly send: Send,
     private readonly onSent: (message: Message, outgoing: OutgoingMessage) => void,
     private readonly onRefused: (outgoing: OutgoingMessage, reason: string) => void,
+    /** A message given up (its uploads can go). */
+    private readonly onDiscarded: (outgoing: OutgoingMessage) => void = () => {},
   ) {
     this.items = this.load().map((item) =>
       item.state === "sending" ? { ...item, state: "waiting" } : item,
@@ -102,8 +114,10 @@ export class Outbox {
   }
 
   discard(clientMessageId: string) {
-    this.items = this.items.filter((item) => item.clientMessageId !== clientMessageId);
+    const item = this.items.find((entry) => entry.clientMessageId === clientMessageId);
+    this.items = this.items.filter((entry) => entry.clientMessageId !== clientMessageId);
     this.save();
+    if (item) this.onDiscarded(item);
   }
 
   /**
@@ -114,10 +128,17 @@ export class Outbox {
   edit(clientMessageId: string) {
     const item = this.items.find((entry) => entry.clientMessageId === clientMessageId);
     if (!item) return;
-    this.discard(clientMessageId);
+    // Its files go back to the box with the text, so they are not given up.
+    this.items = this.items.filter((entry) => entry.clientMessageId !== clientMessageId);
+    this.save();
     window.dispatchEvent(
       new CustomEvent<DraftBack>(DRAFT_BACK, {
-        detail: { target: item.target, parentId: item.parentId, body: item.body },
+        detail: {
+          target: item.target,
+          parentId: item.parentId,
+          body: item.body,
+          files: item.files ?? [],
+        },
       }),
     );
   }

@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+import { env } from "@/lib/env";
 import { auth } from "@/server/auth/config";
 import { serverCaller } from "@/server/caller";
+import { ConfirmAddress } from "./confirm-address";
 import { Welcome } from "./welcome";
 
 export const metadata: Metadata = { title: "Welcome" };
@@ -23,6 +25,7 @@ export default async function WelcomePage() {
             ? "You have an invitation waiting. Accept it, start a workspace for your team, or join one with an invite link."
             : "Start a workspace for your team, or join one with an invite link."}
         </p>
+        {env().emailVerification && !me.emailVerified ? <ConfirmAddress email={me.email} /> : null}
         <Welcome workspaces={workspaces} invitations={invitations} />
       </div>
     </main>

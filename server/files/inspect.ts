@@ -84,7 +84,7 @@ const kindOf = (type: string) => type.split("/")[0]?.toLowerCase() ?? "";
  * is not one. Other claims (browsers guess from the name) are ignored.
  */
 export function claimProblem(claimed: string | null | undefined, actual: string): string | null {
-  if (!claimed) return null;
+  if (!claimed || claimed === actual) return null;
   const kind = kindOf(claimed);
   if (!["image", "video", "audio"].includes(kind)) return null;
   if (kindOf(actual) === kind && actual !== "image/svg+xml") return null;

@@ -30,6 +30,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { env } from "@/lib/env";
 import { processSingleton } from "@/lib/singleton";
+import { directUploadOrigin } from "./origin";
 
 export interface PresignedUpload {
   url: string;
@@ -259,9 +260,13 @@ export class S3Storage implements Storage {
   }
 
   uploadOrigin(): string {
-    const endpoint = this.options.publicEndpoint ?? this.options.endpoint;
-    if (endpoint) return new URL(endpoint).origin;
-    return `https://${this.options.bucket}.s3.${this.options.region}.amazonaws.com`;
+    return directUploadOrigin({
+      storage: "s3",
+      S3_PUBLIC_ENDPOINT: this.options.publicEndpoint,
+      S3_ENDPOINT: this.options.endpoint,
+      S3_BUCKET: this.options.bucket,
+      S3_REGION: this.options.region,
+    }) as string;
   }
 }
 

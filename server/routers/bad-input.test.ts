@@ -1089,13 +1089,13 @@ describe("bad uploads", () => {
         }),
     },
     {
-      name: "an SVG with script claiming to be an image",
+      name: "an SVG with script claiming to be a PNG",
       status: 400,
-      says: /^type: the file says it is image\/svg\+xml, but its bytes are image\/svg\+xml/,
+      says: /^type: the file says it is image\/png, but its bytes are image\/svg\+xml/,
       request: () =>
-        post(`workspaceId=${fx.workspaceId}&name=logo.svg`, {
+        post(`workspaceId=${fx.workspaceId}&name=logo.png`, {
           body: svg,
-          headers: { "content-type": "image/svg+xml" },
+          headers: { "content-type": "image/png" },
         }),
     },
     {

@@ -9,14 +9,14 @@ export const metadata: Metadata = { title: "Sign in" };
 export default async function SignInPage({
   searchParams,
 }: {
-  searchParams: Promise<{ next?: string }>;
+  searchParams: Promise<{ next?: string; email?: string }>;
 }) {
-  const { next } = await searchParams;
+  const { next, email } = await searchParams;
   if ((await auth())?.user) redirect(safeNextPath(next));
   return (
     <>
       <h1 className="mb-4 text-xl font-semibold">Sign in to Sequent</h1>
-      <AuthForm mode="sign-in" next={next} />
+      <AuthForm mode="sign-in" next={next} email={email} />
     </>
   );
 }

@@ -23,8 +23,10 @@ const PASSWORD_RULES =
 
 export function ProfileSettings() {
   return (
-    <PageFrame title="Your profile" subtitle="Name, status, password and sessions">
+    <PageFrame title="Your profile" subtitle="Name, status, picture, mail, password and sessions">
       <ProfileForm />
+      <PictureForm />
+      <MailSettings />
       <PasswordForm />
       <SignOutEverywhere />
     </PageFrame>
@@ -74,7 +76,7 @@ function ProfileForm() {
         <div className="flex items-center gap-3">
           <Avatar userId={me.id} name={name.trim() || saved.name} size="lg" />
           <p className="min-w-0 text-sm text-muted">
-            Your avatar shows your initials on a colour of your own.
+            Without a picture, your avatar shows your initials on a colour of your own.
           </p>
         </div>
         <Field
@@ -346,6 +348,125 @@ function SignOutEverywhere() {
           onChange={setRevokeTokens}
         />
       </ConfirmDialog>
+    </Section>
+  );
+}
+
+/** A profile picture: any image, cropped square and resized by the server (POST /api/avatar). */
+function PictureForm() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const { me } = useWorkspace();
+  const [picture, setPicture] = useState<string | null>(me.avatarUrl);
+  const [notice, setNotice] = useState("");
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  const inputId = useId();
+  const remove = useMutation(
+    trpc.user.removeAvatar.mutationOptions({
+      onSuccess: () => {
+        setPicture(null);
+        setNotice("Picture removed: your initials show again.");
+        router.refresh();
+      },
+      onError: (cause) => setError(describeError(cause).message),
+    }),
+  );
+  const upload = async (file: File) => {
+    setBusy(true);
+    setNotice("");
+    setError("");
+    try {
+      const response = await fetch("/api/avatar", { method: "POST", body: file });
+      const json = (await response.json()) as { avatarUrl?: string; error?: { message: string } };
+      if (!response.ok || !json.avatarUrl)
+        throw new Error(json.error?.message ?? "The picture was not saved.");
+      setPicture(json.avatarUrl);
+      setNotice("Picture saved. Everyone in your workspaces sees it now.");
+      router.refresh();
+    } catch (cause) {
+      setError((cause as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Section
+      id="picture-heading"
+      title="Profile picture"
+      description="Shown beside your messages, in the sidebar and on your profile card. Any image up to 10 MB; it is cropped to a square."
+    >
+      <div className="flex flex-wrap items-center gap-3">
+        <Avatar userId={me.id} name={me.name} size="lg" src={picture} />
+        <label
+          htmlFor={inputId}
+          className="cursor-pointer rounded-md border border-border px-3 py-2 text-sm font-medium hover:bg-hover"
+        >
+          {busy ? "Uploading…" : picture ? "Choose another picture" : "Choose a picture"}
+        </label>
+        <input
+          id={inputId}
+          type="file"
+          accept="image/*"
+          className="sr-only"
+          disabled={busy}
+          onChange={(event) => {
+            const file = event.target.files?.[0];
+            event.target.value = "";
+            if (file) void upload(file);
+          }}
+        />
+        {picture ? (
+          <Button variant="secondary" disabled={remove.isPending} onClick={() => remove.mutate()}>
+            Remove picture
+          </Button>
+        ) : null}
+      </div>
+      {error ? (
+        <p role="alert" className="text-sm text-danger">
+          {error}
+        </p>
+      ) : null}
+      {notice ? (
+        <p role="status" className="text-sm text-muted">
+          {notice}
+        </p>
+      ) : null}
+    </Section>
+  );
+}
+
+/** Mails about mentions and direct messages while you are away. */
+function MailSettings() {
+  const trpc = useTRPC();
+  const { me } = useWorkspace();
+  const [enabled, setEnabled] = useState(me.emailNotifications);
+  const set = useMutation(
+    trpc.user.setEmailNotifications.mutationOptions({
+      onSuccess: (result) => setEnabled(result.enabled),
+    }),
+  );
+  return (
+    <Section
+      id="mail-heading"
+      title="Mail"
+      description={`Mail goes to ${me.email}${me.emailVerified ? "" : " (not confirmed yet)"}.`}
+    >
+      <label className="flex items-center gap-2 text-sm">
+        <input
+          type="checkbox"
+          checked={enabled}
+          disabled={set.isPending}
+          onChange={(event) => set.mutate({ enabled: event.target.checked })}
+        />
+        Mail me about mentions and direct messages while I am away (at most one mail every few
+        minutes)
+      </label>
+      {set.error ? (
+        <p role="alert" className="text-sm text-danger">
+          {describeError(set.error).message}
+        </p>
+      ) : null}
     </Section>
   );
 }
