@@ -35,6 +35,9 @@ export interface ComposerHandle {
   focus(): void;
 }
 
+/** Files attached but not sent yet, per box (a place, or a thread), for as long as the tab lives. */
+const attachedDrafts = new Map<string, { localId: string; name: string }[]>();
+
 // Set by whatever navigates on purpose to a place to write in (Ctrl/Cmd+K):
 // the next main composer that opens takes the focus.
 let focusNextComposer = false;
@@ -57,7 +60,7 @@ export const Composer = forwardRef<
   }
 >(function Composer({ target, parentId, channelLabel, placeholder, onEditLast, onEscape }, ref) {
   const { outbox, me, uploads, workspace } = useWorkspace();
-  const [files, setFiles] = useState<{ localId: string; name: string }[]>([]);
+  const [files, setFilesState] = useState<{ localId: string; name: string }[]>([]);
   const [dragging, setDragging] = useState(false);
   const picker = useRef<HTMLInputElement>(null);
   const { resolve } = useMembers();
@@ -70,9 +73,22 @@ export const Composer = forwardRef<
   const box = useRef<HTMLTextAreaElement>(null);
   const submit = useRef<(() => void) | null>(null);
   useImperativeHandle(ref, () => ({ focus: () => box.current?.focus() }), []);
+  const setFiles = (
+    next:
+      | { localId: string; name: string }[]
+      | ((current: { localId: string; name: string }[]) => { localId: string; name: string }[]),
+  ) =>
+    setFilesState((current) => {
+      const value = typeof next === "function" ? next(current) : next;
+      if (value.length > 0) attachedDrafts.set(draftKey, value);
+      else attachedDrafts.delete(draftKey);
+      return value;
+    });
 
   useEffect(() => {
     setBody(window.localStorage.getItem(draftKey) ?? "");
+    // Attachments stay with the box they were dropped in, uploading, while you look elsewhere.
+    setFilesState(attachedDrafts.get(draftKey) ?? []);
     chosen.current = new Map();
     if (focusNextComposer && !parentId) {
       focusNextComposer = false;
@@ -88,7 +104,8 @@ export const Composer = forwardRef<
       const decoded = decodeMentions(detail.body, resolve);
       chosen.current = decoded.chosen;
       setBody(decoded.text);
-      setFiles(detail.files);
+      setFilesState(detail.files);
+      if (detail.files.length > 0) attachedDrafts.set(draftKey, detail.files);
       window.localStorage.setItem(draftKey, decoded.text);
       box.current?.focus();
     };
