@@ -288,7 +288,9 @@ export async function serveSubscription(opts: {
           end: () => finish(controller),
         };
         registry.add(stream);
-        request.signal?.addEventListener("abort", () => finish(undefined), { once: true });
+        // A client gone while the procedure started would never fire "abort": free its slot now.
+        if (request.signal?.aborted) finish(undefined);
+        else request.signal?.addEventListener("abort", () => finish(undefined), { once: true });
       },
       async pull(controller) {
         if (finished || !iterator || !stream) return;

@@ -168,6 +168,53 @@ describe("event streams over HTTP", () => {
     byToken.close();
   });
 
+  it("ends streams of a session signed out everywhere, and of its revoked tokens, each saying why", async () => {
+    const ada = await newUser(db, "Ada Signout");
+    const { generalChannelId } = await newWorkspace(ada);
+    const cookie = await signIn(server.url, ada.email, "correct horse battery staple");
+    const bySession = record<TargetStreamEvent>((handlers) =>
+      apiClient(server.url, { cookie }).message.onEvent.subscribe(
+        { channelId: generalChannelId },
+        handlers,
+      ),
+    );
+    const byToken = follow(await tokenFor(ada), { channelId: generalChannelId });
+    await bySession.until((r) => r.events.some((e) => e.data.type === "sync"));
+    await byToken.until((r) => r.events.some((e) => e.data.type === "sync"));
+    await apiClient(server.url, { cookie }).user.signOutEverywhere.mutate({ revokeTokens: true });
+    for (const stream of [bySession, byToken])
+      await stream.until((r) => r.events.some((e) => e.data.type === "stream.closed"), 5_000);
+    // The sentences a re-check would give, not the rings' tags ("signed out").
+    expect(bySession.events.at(-1)?.data).toEqual({
+      type: "stream.closed",
+      reason: "You were signed out; sign in again.",
+    });
+    expect(byToken.events.at(-1)?.data).toEqual({
+      type: "stream.closed",
+      reason: "The API token of this stream was revoked.",
+    });
+    bySession.close();
+    byToken.close();
+  });
+
+  it("ends the streams of someone removed from the workspace, naming who and which", async () => {
+    const boss = await newUser(db, "Grace Hopper");
+    const leaver = await newUser(db, "Leaving Member");
+    const workspace = await newWorkspace(boss, [leaver], "Harbour Works");
+    const stream = follow(await tokenFor(leaver), { channelId: workspace.generalChannelId });
+    await stream.until((r) => r.events.some((e) => e.data.type === "sync"));
+    await apiClient(server.url, { token: await tokenFor(boss) }).workspace.removeMember.mutate({
+      workspaceId: workspace.id,
+      userId: leaver.id,
+    });
+    await stream.until((r) => r.events.some((e) => e.data.type === "stream.closed"), 5_000);
+    expect(stream.events.at(-1)?.data).toEqual({
+      type: "stream.closed",
+      reason: "Grace Hopper removed you from the workspace Harbour Works.",
+    });
+    stream.close();
+  });
+
   it("returns to its baseline of listeners, timers and memory after 1,000 streams come and go", async () => {
     const token = await tokenFor(owner);
     const general = (await owner.api.workspace.get({ workspaceId })).generalChannelId as string;

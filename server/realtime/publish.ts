@@ -4,6 +4,7 @@
  * that recorded them succeeded (server/trpc.ts), never inside a transaction.
  */
 import { targetOf } from "@/lib/target";
+import { SIGNED_OUT, TOKEN_REVOKED } from "@/server/auth/credentials";
 import type { Change } from "@/server/changes";
 import { topics } from "./bus";
 import { bus } from "./process-bus";
@@ -35,14 +36,14 @@ export function publish(changes: Iterable<Change>): void {
         doorbell.publish(topics.tokens, { tokenId: change.tokenId });
         doorbell.publish(topics.token(change.tokenId), {
           type: "access.changed",
-          reason: "token revoked",
+          reason: TOKEN_REVOKED,
         });
         break;
       case "sessionsEnded":
         doorbell.publish(topics.sessions, { sessionIds: change.sessionIds });
         doorbell.publish(topics.user(change.userId), {
           type: "access.changed",
-          reason: "signed out",
+          reason: SIGNED_OUT,
         });
         break;
       case "member":

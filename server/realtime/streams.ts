@@ -9,7 +9,7 @@
 import type { Db } from "@/db/client";
 import type { Target } from "@/lib/target";
 import { loadTargetAccess } from "@/server/access";
-import { credentialLost } from "@/server/auth/credentials";
+import { credentialLost, isCredentialLoss } from "@/server/auth/credentials";
 import type { Authentication } from "@/server/trpc";
 import { topics } from "./bus";
 import type { MessageEvent, TargetStreamEvent } from "./events";
@@ -54,17 +54,30 @@ export function watchAccess(
 ): () => void {
   let stopped = false;
   let checking = false;
+  // A ring during a check may announce what that check read too early to see: check again after it.
+  let again: { told?: string } | null = null;
   /** `told`: why, as the change that rang said it (e.g. who removed them); the check decides whether. */
-  const recheck = async (told?: string) => {
-    if (stopped || checking) return;
+  const recheck = async (told?: string): Promise<void> => {
+    if (stopped) return;
+    if (checking) {
+      again = { told: told ?? again?.told };
+      return;
+    }
     checking = true;
     try {
       const reason = await check();
-      if (reason && !stopped) onLost(told ?? reason);
+      if (!reason || stopped) return;
+      again = null;
+      // A ring names who took a membership; a credential loss (and a ring that
+      // was about one, crossing a membership lost unannounced) is said as found.
+      onLost(told && !isCredentialLoss(told) && !isCredentialLoss(reason) ? told : reason);
     } catch {
       // A failed check is retried on the next change or tick.
     } finally {
       checking = false;
+      const next = again;
+      again = null;
+      if (next && !stopped) void recheck(next.told);
     }
   };
   const unsubscribers = [

@@ -293,7 +293,12 @@ export const workspaceRouter = router({
     .input(z.object({ userId: ZIdSchema("user") }))
     .output(z.object({ userId: z.string() }))
     .mutation(({ ctx, input }) =>
-      removeMember(ctx.db, ctx.changes, { ...ctx.workspace, userId: ctx.user.id }, input.userId),
+      removeMember(
+        ctx.db,
+        ctx.changes,
+        { ...ctx.workspace, userId: ctx.user.id, name: ctx.user.name },
+        input.userId,
+      ),
     ),
 
   /** Who in the workspace has the app open right now. */
@@ -360,6 +365,11 @@ export const workspaceRouter = router({
   leave: workspaceProcedure
     .output(z.object({ userId: z.string() }))
     .mutation(({ ctx }) =>
-      removeMember(ctx.db, ctx.changes, { ...ctx.workspace, userId: ctx.user.id }, ctx.user.id),
+      removeMember(
+        ctx.db,
+        ctx.changes,
+        { ...ctx.workspace, userId: ctx.user.id, name: ctx.user.name },
+        ctx.user.id,
+      ),
     ),
 });

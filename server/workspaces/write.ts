@@ -337,12 +337,14 @@ export async function declineInvitation(db: Db, userId: string, invitationId: st
  * lock before it counts owners, so two such changes never both see "another
  * owner remains" and leave none.
  */
-async function lockWorkspace(tx: Db, workspaceId: string) {
-  await tx
-    .select({ id: workspaces.id })
+/** Locks the workspace row against concurrent role changes; its name, as it stands. */
+async function lockWorkspace(tx: Db, workspaceId: string): Promise<string> {
+  const [row] = await tx
+    .select({ name: workspaces.name })
     .from(workspaces)
     .where(eq(workspaces.id, workspaceId))
     .for("no key update");
+  return row?.name ?? "";
 }
 
 async function ownerCount(db: Db, workspaceId: string) {
@@ -396,15 +398,19 @@ export async function setRole(
   });
 }
 
-/** Removes a member (or, with userId = self, leaves), with their channel memberships. */
+/**
+ * Removes a member (or, with userId = self, leaves), with their channel
+ * memberships; their streams end saying who removed them from where.
+ */
 export async function removeMember(
   db: Db,
   changes: ChangeSet,
-  actor: WorkspaceAccess & { userId: string },
+  actor: WorkspaceAccess & { userId: string; name: string },
   userId: string,
 ) {
+  let workspaceName = "";
   const removed = await db.transaction(async (tx) => {
-    await lockWorkspace(tx, actor.workspaceId);
+    workspaceName = await lockWorkspace(tx, actor.workspaceId);
     const current = await memberRole(tx, actor.workspaceId, userId);
     if (userId !== actor.userId) {
       const actorRole = await memberRole(tx, actor.workspaceId, actor.userId);
@@ -436,8 +442,8 @@ export async function removeMember(
   changes.access(
     userId,
     userId === actor.userId
-      ? "You left this workspace."
-      : "An admin removed you from this workspace.",
+      ? `You left the workspace ${workspaceName}.`
+      : `${actor.name} removed you from the workspace ${workspaceName}.`,
   );
   return removed;
 }
