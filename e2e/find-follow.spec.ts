@@ -2,7 +2,8 @@
  * Finding and following in the web app, driven by role and name: opening at
  * the first unread message, permalinks (also for a signed-out visitor),
  * threads live between two people, notifications while the tab is hidden,
- * pins, editing with a mention, the length limit, and the keyboard alone.
+ * pins (paged, and a pinned reply's link), editing with a mention, the length
+ * limit, and the keyboard alone.
  */
 import { randomUUID } from "node:crypto";
 import type { Page } from "@playwright/test";
@@ -208,6 +209,52 @@ test("pins a message and finds it in the channel's pinned list", async ({
   );
   await dialog.getByRole("button", { name: "Unpin" }).click();
   await expect(dialog.getByText("Nothing is pinned yet")).toBeVisible();
+});
+
+test("the pinned list loads more on demand, and a pinned reply's link opens its thread", async ({
+  makeUser,
+  makeWorkspace,
+  signedInPage,
+}) => {
+  const ada = await makeUser("Ada");
+  const bob = await makeUser("Bob");
+  const workspace = await makeWorkspace(ada, [bob]);
+  const general = { channelId: workspace.generalChannelId };
+  const tag = uniqueTag();
+  const root = await send(ada.api, general, `release notes ${tag}`);
+  const reply = await send(bob.api, general, `pinned reply ${tag}`, { parentId: root.id });
+  await ada.api.message.pin.mutate({ messageId: reply.id });
+  // More pins than a page holds (30), pinned after the reply, so it is on the second page.
+  for (let i = 0; i < 31; i++) {
+    const message = await send(ada.api, general, `pin ${i} ${tag}`);
+    await ada.api.message.pin.mutate({ messageId: message.id });
+  }
+  const page = await signedInPage(ada);
+  await page.goto(`/w/${workspace.id}/c/${general.channelId}`);
+  await page.getByRole("button", { name: "Channel options" }).click();
+  await page.getByRole("menuitem", { name: "Pinned messages" }).click();
+  const dialog = page.getByRole("dialog", { name: "Pinned in #general" });
+  const pins = dialog.getByRole("list", { name: "Pinned messages" }).getByRole("listitem");
+  await expect(pins).toHaveCount(30);
+  await expect(dialog).not.toContainText(`pinned reply ${tag}`);
+  await dialog.getByRole("button", { name: "Load more pinned messages" }).click();
+  await expect(pins).toHaveCount(32);
+  await expect(dialog.getByRole("button", { name: "Load more pinned messages" })).toHaveCount(0);
+  await pins
+    .filter({ hasText: `pinned reply ${tag}` })
+    .getByRole("link", { name: "Go to message" })
+    .click();
+  await expect(page).toHaveURL(
+    (url) =>
+      url.pathname === `/w/${workspace.id}/c/${general.channelId}/${reply.sequence}` &&
+      url.searchParams.get("thread") === root.id,
+  );
+  await expect(
+    page
+      .getByRole("complementary", { name: "Thread" })
+      .getByRole("article")
+      .filter({ hasText: `pinned reply ${tag}` }),
+  ).toBeVisible();
 });
 
 test("editing keeps a mention, and text over 4,000 characters is kept, counted and not sent", async ({

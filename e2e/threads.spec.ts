@@ -76,3 +76,35 @@ test("a followed thread with unread replies: listed with its count, badged in th
       url.searchParams.get("thread") === root.id,
   );
 });
+
+test("more followed threads than a page holds load on demand, each once", async ({
+  makeUser,
+  makeWorkspace,
+  signedInPage,
+}) => {
+  const ada = await makeUser("Ada");
+  const bob = await makeUser("Bob");
+  const workspace = await makeWorkspace(ada, [bob]);
+  const channelId = workspace.generalChannelId;
+  const tag = uniqueTag();
+  // 31 threads Ada follows (she wrote their roots), one more than the page's 30.
+  for (let i = 0; i < 31; i++) {
+    const root = await sendToChannel(ada, channelId, `Topic ${i} ${tag}`);
+    await bob.api.message.send.mutate({
+      channelId,
+      body: `Answer ${i}`,
+      clientMessageId: randomUUID(),
+      parentId: root.id,
+    });
+  }
+  const page = await signedInPage(ada);
+  await page.goto(`/w/${workspace.id}/threads`);
+  const threads = page.getByRole("list", { name: "Followed threads" }).getByRole("link");
+  await expect(threads).toHaveCount(30);
+  // Latest reply first: the first thread is the one left for the second page.
+  await expect(threads.filter({ hasText: `Topic 0 ${tag}` })).toHaveCount(0);
+  await page.getByRole("button", { name: "Load more threads" }).click();
+  await expect(threads).toHaveCount(31);
+  await expect(threads.filter({ hasText: `Topic 0 ${tag}` })).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Load more threads" })).toHaveCount(0);
+});

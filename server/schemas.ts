@@ -170,6 +170,17 @@ export const ZLimitSchema = (max: number, fallback: number) =>
     .max(max, `must be at most ${max}`)
     .default(fallback);
 
+/** A page's cursor: the `nextCursor` of the page before, as given (server/cursors.ts reads it). */
+export const ZCursorSchema = (listing: string) =>
+  z
+    .string(expected("a cursor (the nextCursor of the page before)"))
+    .max(400, `is not a cursor this ${listing} gave`)
+    .optional();
+
+/** A page of a listing and where the next page starts (null at the end). */
+export const ZPageSchema = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
 export const ZSearchQuerySchema = z
   .string(expected("text"))
   .max(500, "must be at most 500 characters")
@@ -280,12 +291,19 @@ export const ZProfileSchema = z.object({
   online: z.boolean(),
 });
 
+/** Who may notify the whole channel with @channel and @here: anyone in it, or its admins. */
+export const ZBroadcastPolicySchema = z.enum(
+  ["members", "admins"],
+  expected('"members" or "admins"'),
+);
+
 export const ZChannelListItemSchema = z.object({
   id: z.string(),
   name: z.string(),
   topic: z.string(),
   isPrivate: z.boolean(),
   archivedAt: iso.nullable(),
+  broadcast: ZBroadcastPolicySchema,
   isMember: z.boolean(),
   role: z.enum(["admin", "member"]).nullable(),
   lastSequence: z.number(),

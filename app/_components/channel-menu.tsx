@@ -4,10 +4,11 @@
  * messages, when I am told about it (all, mentions, nothing, muted), marking
  * it read, and (channels) its settings.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useId, useState } from "react";
 import { useChat } from "@/app/_lib/chat-store";
+import { permalink } from "@/app/_lib/links";
 import { plainText } from "@/app/_lib/markdown";
 import { describeError, useTRPC } from "@/app/_lib/trpc";
 import { type Target, targetInput } from "@/lib/target";
@@ -19,21 +20,13 @@ import { useToast } from "./toast";
 import { useMembers } from "./use-members";
 import { useWorkspace } from "./workspace-context";
 
+const PINS_PAGE_SIZE = 30;
+
 const LEVELS = [
   { value: "all", label: "Every new message" },
   { value: "mentions", label: "Mentions and replies to threads I follow" },
   { value: "none", label: "Nothing" },
 ] as const;
-
-/** Where a message lives, as a link: its permalink. */
-export function permalink(
-  workspaceId: string,
-  message: { channelId: string | null; conversationId: string | null; sequence: number },
-) {
-  return message.channelId
-    ? `/w/${workspaceId}/c/${message.channelId}/${message.sequence}`
-    : `/w/${workspaceId}/d/${message.conversationId}/${message.sequence}`;
-}
 
 function PinsDialog({
   target,
@@ -48,52 +41,75 @@ function PinsDialog({
   const { workspace } = useWorkspace();
   const { resolve } = useMembers();
   const queryClient = useQueryClient();
-  const pins = useQuery(trpc.channel.pins.queryOptions(targetInput(target)));
+  const pins = useInfiniteQuery(
+    trpc.channel.pins.infiniteQueryOptions(
+      { ...targetInput(target), limit: PINS_PAGE_SIZE },
+      { getNextPageParam: (page) => page.nextCursor },
+    ),
+  );
   const unpin = useMutation(
     trpc.message.unpin.mutationOptions({
       onSuccess: () =>
-        queryClient.invalidateQueries(trpc.channel.pins.queryFilter(targetInput(target))),
+        queryClient.invalidateQueries(trpc.channel.pins.infiniteQueryFilter(targetInput(target))),
     }),
   );
+  const items = pins.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <Dialog open onClose={onClose} title={`Pinned in ${label}`} wide>
       {pins.isPending ? (
         <p role="status">Loading pinned messages…</p>
-      ) : pins.error ? (
+      ) : pins.error && items.length === 0 ? (
         <p role="alert" className="text-danger">
           Could not load pinned messages: {describeError(pins.error).message}
         </p>
-      ) : pins.data.length === 0 ? (
+      ) : items.length === 0 ? (
         <p className="text-muted">Nothing is pinned yet. Pin a message from its actions.</p>
       ) : (
-        <ul aria-label="Pinned messages" className="flex max-h-96 flex-col gap-2 overflow-y-auto">
-          {pins.data.map((message) => (
-            <li key={message.id} className="rounded-md border border-border p-2">
-              <p className="text-xs text-muted">
-                {message.author.name} · {formatTime(message.createdAt, "short")}
-              </p>
-              <p dir="auto" className="line-clamp-3 whitespace-pre-wrap break-words">
-                {plainText(message.body, resolve)}
-              </p>
-              <div className="mt-1 flex gap-3 text-sm">
-                <Link
-                  href={permalink(workspace.id, message)}
-                  onClick={onClose}
-                  className="underline"
-                >
-                  Go to message
-                </Link>
-                <button
-                  type="button"
-                  className="underline"
-                  onClick={() => unpin.mutate({ messageId: message.id })}
-                >
-                  Unpin
-                </button>
-              </div>
-            </li>
-          ))}
-        </ul>
+        <div className="flex max-h-96 flex-col gap-2 overflow-y-auto">
+          <ul aria-label="Pinned messages" className="flex flex-col gap-2">
+            {items.map((message) => (
+              <li key={message.id} className="rounded-md border border-border p-2">
+                <p className="text-xs text-muted">
+                  {message.author.name} · {formatTime(message.createdAt, "short")}
+                </p>
+                <p dir="auto" className="line-clamp-3 whitespace-pre-wrap break-words">
+                  {plainText(message.body, resolve)}
+                </p>
+                <div className="mt-1 flex gap-3 text-sm">
+                  <Link
+                    href={permalink(workspace.id, message)}
+                    onClick={onClose}
+                    className="underline"
+                  >
+                    Go to message
+                  </Link>
+                  <button
+                    type="button"
+                    className="underline"
+                    onClick={() => unpin.mutate({ messageId: message.id })}
+                  >
+                    Unpin
+                  </button>
+                </div>
+              </li>
+            ))}
+          </ul>
+          {pins.error ? (
+            <p role="alert" className="text-sm text-danger">
+              Could not load more pinned messages: {describeError(pins.error).message}
+            </p>
+          ) : null}
+          {pins.hasNextPage ? (
+            <Button
+              variant="secondary"
+              className="self-center py-1"
+              disabled={pins.isFetchingNextPage}
+              onClick={() => pins.fetchNextPage()}
+            >
+              {pins.isFetchingNextPage ? "Loading…" : "Load more pinned messages"}
+            </Button>
+          ) : null}
+        </div>
       )}
     </Dialog>
   );

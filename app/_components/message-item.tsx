@@ -7,6 +7,7 @@
  */
 import { useMutation } from "@tanstack/react-query";
 import { memo, useEffect, useRef, useState } from "react";
+import { permalink } from "@/app/_lib/links";
 import { renderMessage } from "@/app/_lib/markdown";
 import { type ChosenMentions, decodeMentions } from "@/app/_lib/mention-text";
 import { describeError, useTRPC } from "@/app/_lib/trpc";
@@ -15,7 +16,6 @@ import { targetInput, targetOf } from "@/lib/target";
 import { formatTime } from "@/lib/time";
 import { MessageFiles } from "./attachments";
 import { Avatar } from "./avatar";
-import { permalink } from "./channel-menu";
 import { Dialog } from "./dialog";
 import { Button } from "./form";
 import { Menu } from "./menu";
@@ -104,10 +104,7 @@ export const MessageItem = memo(function MessageItem({
   };
 
   const copyLink = async () => {
-    const url = new URL(
-      message.parentId ? `${link}?thread=${message.parentId}` : link,
-      window.location.origin,
-    ).toString();
+    const url = new URL(link, window.location.origin).toString();
     try {
       await navigator.clipboard.writeText(url);
       toast("Link copied.", "info");

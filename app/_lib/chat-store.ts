@@ -68,23 +68,22 @@ export interface InitialHistory {
   highlight: number | null;
 }
 
-/** A message as its thread's root after a change to one of its replies. */
-export function withThread(
-  root: Message,
-  event: { thread: StreamThread; actorId: string; actorName?: string },
-): Message {
-  const { thread } = event;
-  const users = root.replyUsers.filter((user) => user.id !== event.actorId);
-  const actor = event.actorName ? [{ id: event.actorId, name: event.actorName }] : [];
+/** A message as its thread's root after a change to one of its replies: the event's summary is absolute. */
+export function withThread(root: Message, thread: StreamThread): Message {
   return {
     ...root,
     replyCount: thread.replyCount,
     lastReplyAt: thread.lastReplyAt,
-    replyUsers: [...actor, ...users].slice(0, 5),
+    replyUsers: thread.replyUsers,
   };
 }
 
-type StreamThread = { rootId: string; replyCount: number; lastReplyAt: string | null };
+type StreamThread = {
+  rootId: string;
+  replyCount: number;
+  lastReplyAt: string | null;
+  replyUsers: { id: string; name: string }[];
+};
 
 export interface ChatState {
   channels: ChannelItem[];
@@ -345,21 +344,20 @@ export class ChatStore {
     if (changed) this.set({ thread: { ...thread, root, replies } });
   }
 
-  /** A reply's event carries its root's new reply count: every copy of the root takes it. */
-  private applyThreadSummary(thread: StreamThread, actorId: string, actorName: string | undefined) {
+  /** A reply's event carries its root's summary (counts, repliers): every copy of the root takes it. */
+  private applyThreadSummary(thread: StreamThread) {
     const timeline = this.state.timeline;
-    const change = { thread, actorId, actorName };
     if (timeline) {
       const index = timeline.messages.findIndex((message) => message.id === thread.rootId);
       if (index >= 0) {
         const messages = [...timeline.messages];
-        messages[index] = withThread(messages[index] as Message, change);
+        messages[index] = withThread(messages[index] as Message, thread);
         this.setTimeline({ messages });
       }
     }
     const open = this.state.thread;
     if (open?.rootId === thread.rootId && open.root)
-      this.set({ thread: { ...open, root: withThread(open.root, change) } });
+      this.set({ thread: { ...open, root: withThread(open.root, thread) } });
   }
 
   apply(event: StreamEvent) {
@@ -430,12 +428,7 @@ export class ChatStore {
       default: {
         if (!this.isOpen(event)) return;
         this.mergeMessages(targetOf(event), [event.message]);
-        if (event.thread)
-          this.applyThreadSummary(
-            event.thread,
-            event.actorId,
-            event.type === "message.created" ? event.message.author.name : undefined,
-          );
+        if (event.thread) this.applyThreadSummary(event.thread);
         if (
           event.type === "message.created" &&
           this.state.typing.some((t) => t.userId === event.actorId)

@@ -5,6 +5,7 @@
  * the last time they looked.
  */
 import { and, desc, eq, inArray, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "@/db/client";
 import {
   channelMembers,
@@ -19,6 +20,7 @@ import {
   workspaceMembers,
 } from "@/db/schema";
 import { isoTime } from "@/lib/time";
+import { decodeCursor, encodeCursor, exactTime } from "@/server/cursors";
 import { readMessages } from "@/server/messages/read";
 import type { MessageView } from "@/server/messages/types";
 
@@ -35,25 +37,11 @@ export type ActivityItem =
     };
 
 /** Where a listing continues: after this time and key (items are newest first). */
-interface Cursor {
-  at: string;
-  key: string;
-}
-
-export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString("base64url");
-}
-
-export function decodeCursor(value: string): Cursor | null {
-  try {
-    const parsed = JSON.parse(Buffer.from(value, "base64url").toString("utf8")) as Cursor;
-    if (typeof parsed.at !== "string" || typeof parsed.key !== "string") return null;
-    if (Number.isNaN(Date.parse(parsed.at))) return null;
-    return parsed;
-  } catch {
-    return null;
-  }
-}
+const ZCursorSchema = z.object({
+  at: z.string().refine((at) => !Number.isNaN(Date.parse(at))),
+  key: z.string(),
+});
+type Cursor = z.infer<typeof ZCursorSchema>;
 
 /** The message (the `messages` table of the query) is in a place the person belongs to in the workspace. */
 function readableBy(userId: string, workspaceId: string): SQL {
@@ -69,7 +57,8 @@ function readableBy(userId: string, workspaceId: string): SQL {
 
 interface Row {
   key: string;
-  at: Date | string;
+  /** Exact (microseconds, fixed-width UTC text): sorts as the time does, and cursors keep it whole. */
+  at: string;
   messageId: string;
   kind: ActivityItem["kind"];
   emoji?: string;
@@ -98,7 +87,7 @@ async function candidates(
   const reactionKey = sql<string>`'x:' || ${reactions.messageId} || ':' || ${reactions.userId} || ':' || ${reactions.emoji}`;
   const [mentioned, replies, reacted] = await Promise.all([
     db
-      .select({ key: mentionKey, at: messages.createdAt, messageId: messages.id })
+      .select({ key: mentionKey, at: exactTime(messages.createdAt), messageId: messages.id })
       .from(mentions)
       .innerJoin(messages, eq(messages.id, mentions.messageId))
       .where(
@@ -113,7 +102,7 @@ async function candidates(
       .orderBy(desc(messages.createdAt), desc(mentionKey))
       .limit(limit),
     db
-      .select({ key: replyKey, at: messages.createdAt, messageId: messages.id })
+      .select({ key: replyKey, at: exactTime(messages.createdAt), messageId: messages.id })
       .from(threadFollows)
       .innerJoin(messages, eq(messages.parentId, threadFollows.rootId))
       .where(
@@ -131,7 +120,7 @@ async function candidates(
     db
       .select({
         key: reactionKey,
-        at: reactions.createdAt,
+        at: exactTime(reactions.createdAt),
         messageId: reactions.messageId,
         emoji: reactions.emoji,
         byId: users.id,
@@ -158,10 +147,8 @@ async function candidates(
   ];
 }
 
-const newestFirst = (a: Row, b: Row) => {
-  const byTime = new Date(b.at).getTime() - new Date(a.at).getTime();
-  return byTime !== 0 ? byTime : b.key < a.key ? -1 : b.key > a.key ? 1 : 0;
-};
+const newestFirst = (a: Row, b: Row) =>
+  a.at !== b.at ? (b.at < a.at ? -1 : 1) : b.key < a.key ? -1 : b.key > a.key ? 1 : 0;
 
 async function readAt(db: Db, userId: string, workspaceId: string): Promise<number> {
   const [member] = await db
@@ -176,10 +163,12 @@ export async function listActivity(
   db: Db,
   userId: string,
   workspaceId: string,
-  options: { cursor: Cursor | null; limit: number },
+  options: { cursor?: string; limit: number },
 ): Promise<{ items: ActivityItem[]; nextCursor: string | null }> {
+  const cursor =
+    options.cursor === undefined ? null : decodeCursor(ZCursorSchema, options.cursor, "list");
   const [rows, seenAt] = await Promise.all([
-    candidates(db, userId, workspaceId, options.cursor, options.limit + 1),
+    candidates(db, userId, workspaceId, cursor, options.limit + 1),
     readAt(db, userId, workspaceId),
   ]);
   // A reply that mentions the person is one item: the mention.
@@ -216,18 +205,25 @@ export async function listActivity(
         ];
       return [{ kind: row.kind, at, unread, message }];
     }),
-    nextCursor: more && last ? encodeCursor({ at: isoTime(last.at), key: last.key }) : null,
+    nextCursor: more && last ? encodeCursor({ at: last.at, key: last.key }) : null,
   };
 }
 
-/** How many activity items are newer than the last look (counted up to 100). */
+const ACTIVITY_UNREAD_CAP = 100;
+
+/**
+ * How many activity items are newer than the last look, counted up to 100 in
+ * all. Each kind's newest 100 are enough: when none of the kinds reaches 100,
+ * they hold every item; when one does, the count is 100 either way.
+ */
 export async function activityUnread(db: Db, userId: string, workspaceId: string) {
   const seenAt = await readAt(db, userId, workspaceId);
-  const rows = await candidates(db, userId, workspaceId, null, 100);
+  const rows = await candidates(db, userId, workspaceId, null, ACTIVITY_UNREAD_CAP);
   const mentionIds = new Set(rows.filter((r) => r.kind === "mention").map((r) => r.messageId));
-  return rows.filter(
+  const unread = rows.filter(
     (row) =>
       new Date(row.at).getTime() > seenAt &&
       (row.kind !== "reply" || !mentionIds.has(row.messageId)),
   ).length;
+  return Math.min(unread, ACTIVITY_UNREAD_CAP);
 }

@@ -14,6 +14,8 @@ export interface ChannelListItem {
   topic: string;
   isPrivate: boolean;
   archivedAt: string | null;
+  /** Who may notify the whole channel with @channel and @here. */
+  broadcast: "members" | "admins";
   isMember: boolean;
   role: "admin" | "member" | null;
   lastSequence: number;
@@ -45,6 +47,7 @@ export async function listChannels(
       topic: channels.topic,
       isPrivate: channels.isPrivate,
       archivedAt: channels.archivedAt,
+      broadcast: channels.broadcast,
       role: channelMembers.role,
       lastSequence: channels.lastSequence,
       lastReadSequence: channelMembers.lastReadSequence,

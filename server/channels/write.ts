@@ -178,14 +178,15 @@ export async function updateChannel(
     const [row] = await db.transaction(async (tx) => {
       if (update.name !== undefined && update.name !== access.name)
         await claimName(tx, access.workspaceId, userId, update.name, access.id);
-      return tx
-        .update(channels)
-        .set(update)
-        .where(eq(channels.id, access.id))
-        .returning({ id: channels.id, name: channels.name, topic: channels.topic });
+      return tx.update(channels).set(update).where(eq(channels.id, access.id)).returning({
+        id: channels.id,
+        name: channels.name,
+        topic: channels.topic,
+        broadcast: channels.broadcast,
+      });
     });
     changes.workspaceSidebar(access.workspaceId, { channelIds: [access.id] });
-    return row as { id: string; name: string; topic: string };
+    return row as { id: string; name: string; topic: string; broadcast: "members" | "admins" };
   } catch (error) {
     if (uniqueViolation(error) === "channels_workspace_public_name_uq")
       throw nameTaken(input.name ?? "");

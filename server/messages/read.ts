@@ -12,14 +12,17 @@ import {
   max,
   or,
   type SQL,
+  sql,
 } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "@/db/client";
 import { messages, reactions, users } from "@/db/schema";
 import { storageOf } from "@/db/targets";
 import type { Target } from "@/lib/target";
 import { isoTime } from "@/lib/time";
+import { decodeCursor, encodeCursor, exactTime, isExactTime } from "@/server/cursors";
 import { filesOfMessages } from "@/server/files/read";
-import type { MessageView, ReactionSummary } from "./types";
+import type { MessageView, ReactionSummary, ThreadSummary } from "./types";
 
 const messageColumns = {
   id: messages.id,
@@ -72,7 +75,7 @@ export async function reactionSummaries(
 const REPLY_USERS = 5;
 
 /** Who replied in each thread (not counting deleted replies), latest first, at most 5 each. */
-async function replyUsers(
+export async function replyUsers(
   db: Db,
   rootIds: string[],
 ): Promise<Map<string, { id: string; name: string }[]>> {
@@ -175,13 +178,53 @@ export function readMessagesByClientId(
   );
 }
 
-/** A target's pinned messages, most recently pinned first. */
-export function listPins(db: Db, target: Target) {
-  return readMessages(
+/** Where a list of pins continues: before this pin time (exact) and sequence. */
+const ZPinCursorSchema = z.object({
+  at: z.string().refine(isExactTime),
+  sequence: z.number().int().min(1),
+});
+
+/** A page of a target's pinned messages, most recently pinned first, and where the next starts. */
+export async function listPins(
+  db: Db,
+  target: Target,
+  page: { cursor?: string; limit: number },
+): Promise<{ items: MessageView[]; nextCursor: string | null }> {
+  const after =
+    page.cursor === undefined ? null : decodeCursor(ZPinCursorSchema, page.cursor, "list");
+  const order = [desc(messages.pinnedAt), desc(messages.sequence)];
+  const rows = await db
+    .select({ id: messages.id, at: exactTime(messages.pinnedAt), sequence: messages.sequence })
+    .from(messages)
+    .where(
+      and(
+        eq(storageOf(target).messageTarget, target.id),
+        isNotNull(messages.pinnedAt),
+        after
+          ? sql`(${messages.pinnedAt}, ${messages.sequence}) < (${after.at}::timestamptz, ${after.sequence}::int)`
+          : undefined,
+      ),
+    )
+    .orderBy(...order)
+    .limit(page.limit + 1);
+  const shown = rows.slice(0, page.limit);
+  if (shown.length === 0) return { items: [], nextCursor: null };
+  const items = await readMessages(
     db,
-    and(eq(storageOf(target).messageTarget, target.id), isNotNull(messages.pinnedAt)),
-    { limit: 100, order: [desc(messages.pinnedAt), desc(messages.sequence)] },
+    inArray(
+      messages.id,
+      shown.map((row) => row.id),
+    ),
+    { order },
   );
+  const last = shown.at(-1);
+  return {
+    items,
+    nextCursor:
+      rows.length > page.limit && last
+        ? encodeCursor({ at: last.at, sequence: last.sequence })
+        : null,
+  };
 }
 
 /**
@@ -201,4 +244,34 @@ export function listMessages(
     limit: window.limit,
     descending: window.after === undefined,
   });
+}
+
+/** Threads' roots as they stand now: counts and repliers, as a reply's event carries them. */
+export async function threadSummaries(
+  db: Db,
+  rootIds: string[],
+): Promise<Map<string, ThreadSummary>> {
+  if (rootIds.length === 0) return new Map();
+  const [rows, repliers] = await Promise.all([
+    db
+      .select({
+        id: messages.id,
+        replyCount: messages.replyCount,
+        lastReplyAt: messages.lastReplyAt,
+      })
+      .from(messages)
+      .where(inArray(messages.id, rootIds)),
+    replyUsers(db, rootIds),
+  ]);
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        rootId: row.id,
+        replyCount: row.replyCount,
+        lastReplyAt: isoTime(row.lastReplyAt),
+        replyUsers: repliers.get(row.id) ?? [],
+      },
+    ]),
+  );
 }

@@ -39,7 +39,7 @@ import { type Target, type TargetKind, targetColumns, targetKey } from "@/lib/ta
 import { AppError, foreignKeyViolation, uniqueViolation } from "@/server/errors";
 import type { FileView } from "@/server/files/read";
 import { readMessagesByClientId } from "./read";
-import type { MessageView, ThreadSummary } from "./types";
+import type { MessageView, ThreadCounts } from "./types";
 
 export interface SendInput {
   authorId: string;
@@ -57,7 +57,7 @@ export interface SendInput {
 }
 
 export type SendResult =
-  | { ok: true; message: MessageView; created: boolean; thread?: ThreadSummary | null }
+  | { ok: true; message: MessageView; created: boolean; thread?: ThreadCounts | null }
   | { ok: false; error: AppError };
 
 /** One bound parameter holding a whole array (drizzle's `sql` would spread a JS array into a list). */

@@ -36,9 +36,14 @@ export interface MessageView {
   files: FileView[];
 }
 
-/** A thread's root as a change to one of its replies left it. */
-export interface ThreadSummary {
+/** A thread's root's counts as a send of replies left them. */
+export interface ThreadCounts {
   rootId: string;
   replyCount: number;
   lastReplyAt: string | null;
+}
+
+/** A thread's root as a change to one of its replies left it: its counts and who replied, as MessageView has them. */
+export interface ThreadSummary extends ThreadCounts {
+  replyUsers: { id: string; name: string }[];
 }

@@ -27,7 +27,6 @@ import { col, storageOf } from "@/db/targets";
 import { env } from "@/lib/env";
 import { broadcastsIn, mentionedUserIds } from "@/lib/mentions";
 import { sameTarget, type Target, targetColumns } from "@/lib/target";
-import { isoTime } from "@/lib/time";
 import { canModerate, loadMessageRef, type MessageRef, type TargetAccess } from "@/server/access";
 import { type ChangeSet, itemsOf } from "@/server/changes";
 import { AppError } from "@/server/errors";
@@ -37,7 +36,7 @@ import { enforce } from "@/server/ratelimit";
 import type { MessageEvent, MessageEventType, Typist } from "@/server/realtime/events";
 import { presence } from "@/server/realtime/presence";
 import { mentionCount, unreadCount } from "./counts";
-import { readMessages } from "./read";
+import { readMessages, replyUsers, threadSummaries } from "./read";
 import { sendQueue } from "./send-queue";
 import type { MessageView, ThreadSummary } from "./types";
 
@@ -58,6 +57,38 @@ export function createdEvent(message: MessageView, thread: ThreadSummary | null)
 /** At most this many people are reached by one @channel or @here. */
 const MAX_BROADCAST = 10_000;
 
+/** Refuses @channel and @here where the channel keeps them for its admins; `to` says what it blocks. */
+function refuseBroadcast(target: TargetAccess, to: "send" | "save the edit") {
+  if (target.kind === "channel" && target.broadcast === "admins" && !canModerate(target)) {
+    throw new AppError(
+      "FORBIDDEN",
+      `Only admins of #${target.name} can notify everyone with @channel or @here; remove it to ${to}.`,
+    );
+  }
+}
+
+/** The target's members besides `authorId`, at most MAX_BROADCAST of them; `among` narrows them. */
+async function membersBesides(
+  db: Db,
+  authorId: string,
+  target: TargetAccess,
+  among?: (userId: string) => boolean,
+): Promise<string[]> {
+  const stored = storageOf(target);
+  const members = await db
+    .select({ userId: stored.memberUser })
+    .from(stored.members)
+    .where(and(eq(stored.memberTarget, target.id), ne(stored.memberUser, authorId)))
+    .limit(MAX_BROADCAST);
+  const ids = members.map((member) => member.userId);
+  return among ? ids.filter(among) : ids;
+}
+
+async function onlineIn(workspaceId: string): Promise<(userId: string) => boolean> {
+  const online = new Set(await presence().online(workspaceId));
+  return (userId) => online.has(userId);
+}
+
 /**
  * Who an @channel (every member) or @here (members online now) in `body`
  * reaches besides its author; refused where the channel keeps them for admins.
@@ -70,22 +101,36 @@ async function broadcastRecipients(
 ): Promise<string[]> {
   const broadcasts = broadcastsIn(body);
   if (broadcasts.size === 0) return [];
-  if (target.kind === "channel" && target.broadcast === "admins" && !canModerate(target)) {
-    throw new AppError(
-      "FORBIDDEN",
-      `Only admins of #${target.name} can notify everyone with @channel or @here; remove it to send.`,
-    );
+  refuseBroadcast(target, "send");
+  if (broadcasts.has("channel")) return membersBesides(db, authorId, target);
+  return membersBesides(db, authorId, target, await onlineIn(target.workspaceId));
+}
+
+/**
+ * Who the broadcasts of an edited body reach. One the message already made
+ * keeps whom it reached — @channel every member, @here those it reached when
+ * sent (the stored mentions, less the `<@id>`s the edit removes) — and needs
+ * no permission again; one the edit adds notifies as a send would, under the
+ * same policy.
+ */
+async function editedBroadcastRecipients(
+  tx: Db,
+  authorId: string,
+  target: TargetAccess,
+  before: { body: string; mentioned: string[] },
+  body: string,
+): Promise<string[]> {
+  const now = broadcastsIn(body);
+  if (now.size === 0) return [];
+  const then = broadcastsIn(before.body);
+  if ([...now].some((broadcast) => !then.has(broadcast))) refuseBroadcast(target, "save the edit");
+  if (now.has("channel")) return membersBesides(tx, authorId, target);
+  if (then.has("here")) {
+    const kept = new Set(mentionedUserIds(body));
+    const unmentioned = new Set(mentionedUserIds(before.body).filter((id) => !kept.has(id)));
+    return before.mentioned.filter((id) => id !== authorId && !unmentioned.has(id));
   }
-  const stored = storageOf(target);
-  const members = await db
-    .select({ userId: stored.memberUser })
-    .from(stored.members)
-    .where(and(eq(stored.memberTarget, target.id), ne(stored.memberUser, authorId)))
-    .limit(MAX_BROADCAST);
-  const ids = members.map((member) => member.userId);
-  if (broadcasts.has("channel")) return ids;
-  const online = new Set(await presence().online(target.workspaceId));
-  return ids.filter((id) => online.has(id));
+  return membersBesides(tx, authorId, target, await onlineIn(target.workspaceId));
 }
 
 /** The root a reply goes under: the parent itself, or the parent's root when the parent is a reply. */
@@ -140,15 +185,38 @@ export async function postMessage(
   });
   if (!result.ok) throw result.error;
   if (result.created) {
-    changes.message(createdEvent(result.message, result.thread ?? null));
+    // The send counted the reply; who replied is read once it is committed.
+    const thread = result.thread
+      ? {
+          ...result.thread,
+          replyUsers:
+            (await replyUsers(db, [result.thread.rootId])).get(result.thread.rootId) ?? [],
+        }
+      : null;
+    changes.message(createdEvent(result.message, thread));
     changes.add({ type: "typing", target: place, typist: author, typing: false });
   }
   return result.message;
 }
 
-/** Says the author is typing in a target (members see it for 5 s unless it is said again). */
-export function sayTyping(changes: ChangeSet, target: Target, typist: Typist) {
-  changes.add({ type: "typing", target, typist, typing: true });
+/**
+ * Says the author is typing in a target (members see it for 5 s unless it is
+ * said again); with a threadId, in that thread, whose root must be in the target.
+ */
+export async function sayTyping(db: Db, changes: ChangeSet, target: Target, typist: Typist) {
+  let threadId: string | null = null;
+  if (typist.threadId) {
+    const root = await loadMessageRef(db, typist.threadId);
+    if (!root || !sameTarget(root.target, target))
+      throw new AppError("NOT_FOUND", "threadId: no such message in this channel or conversation.");
+    if (root.parentId)
+      throw new AppError(
+        "BAD_REQUEST",
+        `threadId: this message is a reply; name its thread's root (${root.parentId}).`,
+      );
+    threadId = root.id;
+  }
+  changes.add({ type: "typing", target, typist: { ...typist, threadId }, typing: true });
 }
 
 /** Takes the target's next revision, stamps it on the message and records the event. */
@@ -218,15 +286,9 @@ async function changed(
   };
 }
 
-/** A thread's root as it stands (its reply count and last reply time). */
+/** A thread's root as it stands: its counts and who replied. */
 export async function threadSummary(db: Db, rootId: string): Promise<ThreadSummary | null> {
-  const [root] = await db
-    .select({ replyCount: messages.replyCount, lastReplyAt: messages.lastReplyAt })
-    .from(messages)
-    .where(eq(messages.id, rootId));
-  return root
-    ? { rootId, replyCount: root.replyCount, lastReplyAt: isoTime(root.lastReplyAt) }
-    : null;
+  return (await threadSummaries(db, [rootId])).get(rootId) ?? null;
 }
 
 /** A reply went: its root counts the replies that are left, and when the last of them came. */
@@ -241,16 +303,29 @@ async function replyRemoved(tx: Db, rootId: string) {
     .where(eq(messages.id, rootId));
 }
 
-async function replaceMentions(tx: Db, message: MessageRef, body: string | null) {
-  await tx.delete(mentions).where(eq(mentions.messageId, message.id));
-  const ids = body ? mentionedUserIds(body) : [];
+/**
+ * Records whom a message mentions: the `<@id>`s of its body and `also` (whom
+ * its @channel or @here reached). A mention it keeps keeps its time (the
+ * notification mails go by it); only those it drops or adds are written.
+ */
+async function replaceMentions(tx: Db, message: MessageRef, body: string, also: string[] = []) {
+  const ids = [...new Set([...mentionedUserIds(body), ...also])];
+  await tx
+    .delete(mentions)
+    .where(
+      and(
+        eq(mentions.messageId, message.id),
+        ids.length > 0 ? sql`${mentions.userId} <> ALL(${sql.param(ids)}::uuid[])` : undefined,
+      ),
+    );
   if (ids.length === 0) return;
   const stored = storageOf(message.target);
   await tx.execute(sql`
     INSERT INTO ${mentions} (${col(mentions.messageId)}, ${col(mentions.userId)},
                                   ${col(stored.mentionTarget)}, ${col(mentions.sequence)})
     SELECT ${message.id}, ${users.id}, ${message.target.id}, ${message.sequence}
-      FROM ${users} WHERE ${users.id} = ANY(${sql.param(ids)}::uuid[])`);
+      FROM ${users} WHERE ${users.id} = ANY(${sql.param(ids)}::uuid[])
+    ON CONFLICT DO NOTHING`);
 }
 
 /** The message after a change, or as it is when nothing changed. */
@@ -264,12 +339,16 @@ async function settle(
   return event ? event.message : currentView(tx, messageId);
 }
 
-/** Edits a message's body; records nothing when the body is unchanged. */
+/**
+ * Edits a message's body and re-reads whom it mentions (its `<@id>`s and
+ * broadcasts); records nothing when the body is unchanged.
+ */
 export async function editMessage(
   db: Db,
   changes: ChangeSet,
   actorId: string,
   message: MessageRef,
+  target: TargetAccess,
   body: string,
 ): Promise<MessageView> {
   const event = await db.transaction(async (tx) => {
@@ -277,11 +356,22 @@ export async function editMessage(
     if (current.deletedAt)
       throw new AppError("CONFLICT", "This message was deleted; it can no longer be edited.");
     if (current.body === body) return null;
+    const mentioned = await tx
+      .select({ userId: mentions.userId })
+      .from(mentions)
+      .where(eq(mentions.messageId, message.id));
+    const reached = await editedBroadcastRecipients(
+      tx,
+      actorId,
+      target,
+      { body: current.body, mentioned: mentioned.map((row) => row.userId) },
+      body,
+    );
     await tx
       .update(messages)
       .set({ body, editedAt: new Date() })
       .where(eq(messages.id, message.id));
-    await replaceMentions(tx, message, body);
+    await replaceMentions(tx, message, body, reached);
     return changed(tx, message, "message.updated", actorId);
   });
   return settle(db, changes, message.id, event);
@@ -313,7 +403,7 @@ export async function deleteMessage(
       })
       .where(eq(messages.id, message.id));
     await tx.delete(reactions).where(eq(reactions.messageId, message.id));
-    await replaceMentions(tx, message, null);
+    await replaceMentions(tx, message, "");
     // Its files go with it: unreadable from this commit on, their bytes removed right after.
     removedFiles = await removeFilesOf(tx, [message.id]);
     if (message.parentId) await replyRemoved(tx, message.parentId);
@@ -490,12 +580,18 @@ export async function markAllRead(db: Db, changes: ChangeSet, userId: string, wo
         ),
       )
       .returning({ id: conversationMembers.conversationId });
+    // Only the threads of this workspace: a root is in one of its channels or conversations.
     await tx.execute(sql`
       UPDATE ${threadFollows} SET ${col(threadFollows.lastReadSequence)} = last.sequence
         FROM (SELECT reply.${col(messages.parentId)} AS root_id, max(reply.${col(messages.sequence)}) AS sequence
                 FROM ${messages} AS reply
                 JOIN ${threadFollows} AS f ON f.${col(threadFollows.rootId)} = reply.${col(messages.parentId)}
                                           AND f.${col(threadFollows.userId)} = ${userId}
+                JOIN ${messages} AS root ON root.${col(messages.id)} = reply.${col(messages.parentId)}
+               WHERE root.${col(messages.channelId)} IN
+                       (SELECT ${channels.id} FROM ${channels} WHERE ${channels.workspaceId} = ${workspaceId})
+                  OR root.${col(messages.conversationId)} IN
+                       (SELECT ${conversations.id} FROM ${conversations} WHERE ${conversations.workspaceId} = ${workspaceId})
                GROUP BY reply.${col(messages.parentId)}) AS last
        WHERE ${threadFollows.rootId} = last.root_id AND ${threadFollows.userId} = ${userId}
          AND ${threadFollows.lastReadSequence} < last.sequence`);

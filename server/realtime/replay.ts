@@ -5,8 +5,7 @@ import { messageEvents, messages } from "@/db/schema";
 import { storageOf } from "@/db/targets";
 import type { Target } from "@/lib/target";
 import { isoTime } from "@/lib/time";
-import { readMessages } from "@/server/messages/read";
-import type { ThreadSummary } from "@/server/messages/types";
+import { readMessages, threadSummaries } from "@/server/messages/read";
 import type { MessageEvent } from "./events";
 
 /** The target's latest revision (0 for a target without changes), or null if it does not exist. */
@@ -74,19 +73,4 @@ export async function readEvents(
       },
     ];
   });
-}
-
-/** Threads' roots as they stand now: a replay carries the present, which clients converge to. */
-async function threadSummaries(db: Db, rootIds: string[]): Promise<Map<string, ThreadSummary>> {
-  if (rootIds.length === 0) return new Map();
-  const rows = await db
-    .select({ id: messages.id, replyCount: messages.replyCount, lastReplyAt: messages.lastReplyAt })
-    .from(messages)
-    .where(inArray(messages.id, rootIds));
-  return new Map(
-    rows.map((row) => [
-      row.id,
-      { rootId: row.id, replyCount: row.replyCount, lastReplyAt: isoTime(row.lastReplyAt) },
-    ]),
-  );
 }

@@ -38,6 +38,8 @@ interface Fixture {
   /** The owner's message in the channel, and one in the conversation. */
   messageId: string;
   conversationMessageId: string;
+  /** A reply to messageId, in its thread. */
+  replyId: string;
   inviteId: string;
   // The same kinds of things in the other workspace.
   otherWorkspaceId: string;
@@ -189,6 +191,24 @@ const limitCases = (max: number, rest: (fx: Fixture) => object): Case[] =>
       ["a string", "10"],
     ] as const
   ).map(([what, limit]) => bad(`limit ${what}`, "limit", (fx) => ({ ...rest(fx), limit })));
+
+/**
+ * Cursors that are not one this listing gave: each is refused, never read as
+ * the first page ("!!!" decodes to nothing in Node's lenient base64).
+ */
+const cursorCases = (rest: (fx: Fixture) => object): Case[] =>
+  (
+    [
+      ["garbage", "!!!"],
+      ["empty", ""],
+      ["not ours", "bm90IGEgY3Vyc29y"],
+      ["JSON of another shape", Buffer.from('{"offset":-1,"at":1}').toString("base64url")],
+      ["padded", `${Buffer.from('{"offset":5}').toString("base64url")}==`],
+      ["too long", long(401)],
+      ["a number", 5],
+      ["null", null],
+    ] as const
+  ).map(([what, cursor]) => bad(`cursor ${what}`, "cursor", (fx) => ({ ...rest(fx), cursor })));
 
 /** Bad stream positions (lastEventId) for the subscriptions that resume. */
 const lastEventIdCases = (rest: (fx: Fixture) => object): Case[] =>
@@ -525,7 +545,26 @@ const CASES: Record<string, Case[]> = {
   ],
   "channel.archive": channelIdCases(),
   "channel.unarchive": channelIdCases(),
-  "channel.typing": targetCases(() => ({})),
+  "channel.typing": [
+    ...targetCases(() => ({})),
+    bad("threadId not a UUID", "threadId", (fx) => ({
+      channelId: fx.channelId,
+      threadId: "not-a-uuid",
+    })),
+    bad("threadId a reply, not a thread's root", "threadId", (fx) => ({
+      channelId: fx.channelId,
+      threadId: fx.replyId,
+    })),
+    unknown("threadId unknown", (fx) => ({ channelId: fx.channelId, threadId: randomUUID() })),
+    unknown("threadId of another conversation", (fx) => ({
+      channelId: fx.channelId,
+      threadId: fx.conversationMessageId,
+    })),
+    unknown("threadId of another workspace", (fx) => ({
+      channelId: fx.channelId,
+      threadId: fx.otherMessageId,
+    })),
+  ],
   "channel.onTyping": targetCases(() => ({})),
 
   "conversation.open": [
@@ -715,7 +754,11 @@ const CASES: Record<string, Case[]> = {
     bad("sequence zero", "sequence", (fx) => ({ channelId: fx.channelId, sequence: 0 })),
     ...sequenceCases("sequence", (fx) => ({ channelId: fx.channelId })),
   ],
-  "message.threads": workspaceIdCases(),
+  "message.threads": [
+    ...workspaceIdCases(),
+    ...cursorCases((fx) => ({ workspaceId: fx.workspaceId })),
+    ...limitCases(100, (fx) => ({ workspaceId: fx.workspaceId })),
+  ],
   "message.search": [
     ...workspaceIdCases(() => ({ query: "hello" })),
     bad("query missing", "query", (fx) => ({ workspaceId: fx.workspaceId })),
@@ -724,19 +767,14 @@ const CASES: Record<string, Case[]> = {
     bad("query too long", "query", (fx) => ({ workspaceId: fx.workspaceId, query: long(501) })),
     bad("query with a NUL", "query", (fx) => ({ workspaceId: fx.workspaceId, query: "a\u0000" })),
     bad("query a number", "query", (fx) => ({ workspaceId: fx.workspaceId, query: 42 })),
-    bad("cursor not ours", "cursor", (fx) => ({
-      workspaceId: fx.workspaceId,
-      query: "hello",
-      cursor: "bm90IGEgY3Vyc29y",
-    })),
-    bad("cursor too long", "cursor", (fx) => ({
-      workspaceId: fx.workspaceId,
-      query: "hello",
-      cursor: long(101),
-    })),
+    ...cursorCases((fx) => ({ workspaceId: fx.workspaceId, query: "hello" })),
     ...limitCases(50, (fx) => ({ workspaceId: fx.workspaceId, query: "hello" })),
   ],
-  "channel.pins": targetCases(() => ({})),
+  "channel.pins": [
+    ...targetCases(() => ({})),
+    ...cursorCases((fx) => ({ channelId: fx.channelId })),
+    ...limitCases(100, (fx) => ({ channelId: fx.channelId })),
+  ],
   "channel.setNotifications": [
     ...targetCases(() => ({ level: "all" })),
     bad("nothing to change", "level, muted", (fx) => ({ channelId: fx.channelId })),
@@ -747,8 +785,7 @@ const CASES: Record<string, Case[]> = {
   "workspace.markAllRead": workspaceIdCases(),
   "activity.list": [
     ...workspaceIdCases(),
-    bad("cursor not ours", "cursor", (fx) => ({ workspaceId: fx.workspaceId, cursor: "abc" })),
-    bad("cursor too long", "cursor", (fx) => ({ workspaceId: fx.workspaceId, cursor: long(401) })),
+    ...cursorCases((fx) => ({ workspaceId: fx.workspaceId })),
     ...limitCases(100, (fx) => ({ workspaceId: fx.workspaceId })),
   ],
   "activity.markRead": workspaceIdCases(),
@@ -907,6 +944,7 @@ beforeAll(async () => {
   const send = (user: TestUser, target: object) =>
     user.api.message.send({ ...target, body: "hello", clientMessageId: randomUUID() });
   const message = await send(owner, { channelId });
+  const reply = await send(owner, { channelId, parentId: message.id });
   const conversationMessage = await send(owner, { conversationId });
   const { id: otherConversationId } = await other.api.conversation.open({
     workspaceId: otherWorkspace.id,
@@ -923,6 +961,7 @@ beforeAll(async () => {
     conversationId,
     messageId: message.id,
     conversationMessageId: conversationMessage.id,
+    replyId: reply.id,
     inviteId: (await owner.api.workspace.createInvite({ workspaceId: workspace.id })).id,
     otherWorkspaceId: otherWorkspace.id,
     otherChannelId: otherWorkspace.generalChannelId,

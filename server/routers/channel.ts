@@ -13,11 +13,15 @@ import { setNotifications } from "@/server/notifications/write";
 import { followTyping } from "@/server/realtime/typing";
 import {
   expected,
+  ZBroadcastPolicySchema,
   ZChannelListItemSchema,
   ZChannelNameSchema,
+  ZCursorSchema,
   ZIdSchema,
+  ZLimitSchema,
   ZMessageSchema,
   ZNotifyLevelSchema,
+  ZPageSchema,
   ZTopicSchema,
 } from "@/server/schemas";
 import {
@@ -111,11 +115,17 @@ export const channelRouter = router({
       z.object({
         name: ZChannelNameSchema.optional(),
         topic: ZTopicSchema.optional(),
-        /** Who may notify the whole channel with @channel or @here. */
-        broadcast: z.enum(["members", "admins"], expected('"members" or "admins"')).optional(),
+        broadcast: ZBroadcastPolicySchema.optional(),
       }),
     )
-    .output(z.object({ id: z.string(), name: z.string(), topic: z.string() }))
+    .output(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        topic: z.string(),
+        broadcast: ZBroadcastPolicySchema,
+      }),
+    )
     .mutation(({ ctx, input }) =>
       updateChannel(ctx.db, ctx.changes, ctx.user.id, ctx.channel, input),
     ),
@@ -129,10 +139,11 @@ export const channelRouter = router({
     .output(z.object({ id: z.string(), archivedAt: z.string().nullable() }))
     .mutation(({ ctx }) => setArchived(ctx.db, ctx.changes, ctx.channel, false)),
 
-  /** The pinned messages of a channel or conversation, most recently pinned first. */
+  /** The pinned messages of a channel or conversation, most recently pinned first; paged. */
   pins: targetProcedure
-    .output(z.array(ZMessageSchema))
-    .query(({ ctx }) => listPins(ctx.db, ctx.target)),
+    .input(z.object({ cursor: ZCursorSchema("list"), limit: ZLimitSchema(100, 50) }))
+    .output(ZPageSchema(ZMessageSchema))
+    .query(({ ctx, input }) => listPins(ctx.db, ctx.target, input)),
 
   /** When I am told about a channel or conversation, and whether it is muted. */
   setNotifications: targetProcedure
@@ -151,8 +162,8 @@ export const channelRouter = router({
   typing: targetProcedure
     .input(z.object({ threadId: ZIdSchema("message").optional() }))
     .output(z.object({ ok: z.literal(true) }))
-    .mutation(({ ctx, input }) => {
-      sayTyping(ctx.changes, ctx.target, {
+    .mutation(async ({ ctx, input }) => {
+      await sayTyping(ctx.db, ctx.changes, ctx.target, {
         userId: ctx.user.id,
         name: ctx.user.name,
         threadId: input.threadId ?? null,

@@ -6,8 +6,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { mentions as mentionRows, messages } from "@/db/schema";
+import { activityUnread } from "@/server/activity/read";
 import type { TargetStreamEvent } from "@/server/realtime/events";
+import { presence } from "@/server/realtime/presence";
 import { type Caller, newUser, newWorkspace, type TestUser } from "@/testing/api";
 import { collect } from "@/testing/collect";
 import { testDatabase } from "@/testing/db";
@@ -68,7 +72,7 @@ describe("threads", () => {
     expect(thread.root.replyUsers.map((u) => u.name)).toEqual(["Bob Stone", "Cy Young"]);
     expect(thread.replies.map((r) => r.sequence)).toEqual([2, 3, 4]);
     expect(thread).toMatchObject({ following: true, unreadCount: 3 });
-    expect((await ada.api.message.threads({ workspaceId }))[0]).toMatchObject({
+    expect((await ada.api.message.threads({ workspaceId })).items[0]).toMatchObject({
       unreadCount: 3,
       replyCount: 3,
     });
@@ -86,7 +90,7 @@ describe("threads", () => {
 
     // Unfollowing: no unread, and the thread leaves the list.
     await ada.api.message.followThread({ messageId: root.id, following: false });
-    expect(await ada.api.message.threads({ workspaceId })).toEqual([]);
+    expect(await ada.api.message.threads({ workspaceId })).toEqual({ items: [], nextCursor: null });
   });
 
   it("streams replies with their thread's summary, so every client's root stays current", async () => {
@@ -106,10 +110,35 @@ describe("threads", () => {
     await stream.until((events) => events.filter((e) => e.type === "message.created").length === 2);
     await stream.stop();
     const summaries = stream.items.flatMap((e) => (e.type === "message.created" ? [e.thread] : []));
+    const bobReplied = [{ id: bob.id, name: "Bob Stone" }];
     expect(summaries).toEqual([
-      { rootId: root.id, replyCount: 1, lastReplyAt: expect.any(String) },
-      { rootId: root.id, replyCount: 2, lastReplyAt: expect.any(String) },
+      { rootId: root.id, replyCount: 1, lastReplyAt: expect.any(String), replyUsers: bobReplied },
+      { rootId: root.id, replyCount: 2, lastReplyAt: expect.any(String), replyUsers: bobReplied },
     ]);
+  });
+
+  it("pages the followed threads with a cursor, latest reply first, each once", async () => {
+    const { ada, bob, general, workspaceId } = await team();
+    const roots = [];
+    for (let i = 0; i < 5; i++) {
+      const root = await say(ada.api, general, `topic ${i}`);
+      await say(bob.api, general, `reply ${i}`, { parentId: root.id });
+      roots.push(root.id);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await ada.api.message.threads({ workspaceId, limit: 2, cursor });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((thread) => thread.root.id));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([...roots].reverse());
+    // Every thread on the first page of the default size, too.
+    expect((await ada.api.message.threads({ workspaceId })).items).toHaveLength(5);
   });
 
   it("refuses a parent from another channel", async () => {
@@ -140,10 +169,29 @@ describe("pins", () => {
     await bob.api.message.pin({ messageId: a.id });
     const pinned = await ada.api.message.pin({ messageId: b.id });
     expect(pinned.pinnedBy).toBe(ada.id);
-    expect((await bob.api.channel.pins(general)).map((m) => m.body)).toEqual(["second", "first"]);
+    expect((await bob.api.channel.pins(general)).items.map((m) => m.body)).toEqual([
+      "second",
+      "first",
+    ]);
     await ada.api.message.unpin({ messageId: a.id });
     await ada.api.message.delete({ messageId: b.id });
-    expect(await bob.api.channel.pins(general)).toEqual([]);
+    expect(await bob.api.channel.pins(general)).toEqual({ items: [], nextCursor: null });
+  });
+
+  it("pages the pins with a cursor, most recently pinned first, each once", async () => {
+    const { ada, general } = await team();
+    const sent = [];
+    for (let i = 0; i < 5; i++) sent.push(await say(ada.api, general, `pin ${i}`));
+    for (const message of sent) await ada.api.message.pin({ messageId: message.id });
+    const first = await ada.api.channel.pins({ ...general, limit: 3 });
+    expect(first.items.map((m) => m.body)).toEqual(["pin 4", "pin 3", "pin 2"]);
+    const rest = await ada.api.channel.pins({
+      ...general,
+      limit: 3,
+      cursor: first.nextCursor ?? undefined,
+    });
+    expect(rest.items.map((m) => m.body)).toEqual(["pin 1", "pin 0"]);
+    expect(rest.nextCursor).toBeNull();
   });
 
   it("refuses to pin in an archived channel", async () => {
@@ -179,6 +227,26 @@ describe("read positions", () => {
     expect((await channelOf(bob, workspaceId, general.channelId))?.unreadCount).toBe(0);
     expect((await bob.api.conversation.list({ workspaceId }))[0]?.unreadCount).toBe(0);
     expect((await bob.api.message.thread({ messageId: root.id })).unreadCount).toBe(0);
+  });
+});
+
+describe("workspace.markAllRead", () => {
+  it("marks followed threads read in that workspace only", async () => {
+    const { ada, bob, general, workspaceId } = await team();
+    const elsewhere = await newWorkspace(ada, [bob], "Elsewhere");
+    const there = { channelId: elsewhere.generalChannelId };
+    const here = await say(ada.api, general, "here?");
+    await say(bob.api, general, "yes", { parentId: here.id });
+    const away = await say(ada.api, there, "there?");
+    await say(bob.api, there, "also yes", { parentId: away.id });
+    expect((await ada.api.message.thread({ messageId: away.id })).unreadCount).toBe(1);
+
+    await ada.api.workspace.markAllRead({ workspaceId });
+    expect((await ada.api.message.thread({ messageId: here.id })).unreadCount).toBe(0);
+    expect((await ada.api.message.thread({ messageId: away.id })).unreadCount).toBe(1);
+    expect(
+      (await ada.api.message.threads({ workspaceId: elsewhere.id })).items[0]?.unreadCount,
+    ).toBe(1);
   });
 });
 
@@ -218,6 +286,95 @@ describe("@channel and @here", () => {
     expect(await codeOf(say(bob.api, general, "<!here> anyone?"))).toBe("FORBIDDEN");
     await say(ada.api, general, "<!here> I can");
   });
+
+  it("keeps the mentions an @channel made when its message is edited, and drops them with it", async () => {
+    const { ada, bob, cy, general, workspaceId } = await team();
+    const mentions = async () =>
+      Promise.all(
+        [ada, cy].map(
+          async (u) => (await channelOf(u, workspaceId, general.channelId))?.mentionCount,
+        ),
+      );
+    const sent = await say(bob.api, general, "<!channel> standup in 5");
+    expect(await mentions()).toEqual([1, 1]);
+    const madeAt = () =>
+      db
+        .select({ userId: mentionRows.userId, at: mentionRows.createdAt })
+        .from(mentionRows)
+        .where(eq(mentionRows.messageId, sent.id))
+        .orderBy(mentionRows.userId);
+    const before = await madeAt();
+    await bob.api.message.edit({ messageId: sent.id, body: "<!channel> standup in 10" });
+    expect(await mentions()).toEqual([1, 1]);
+    // Kept, not made again: the notification mails go by when a mention was made.
+    expect(await madeAt()).toEqual(before);
+    // Restricting the channel later does not stop its author fixing a typo.
+    await ada.api.channel.update({ ...general, broadcast: "admins" });
+    await bob.api.message.edit({ messageId: sent.id, body: "<!channel> standup in 15" });
+    expect(await mentions()).toEqual([1, 1]);
+    await bob.api.message.edit({ messageId: sent.id, body: "standup in 15" });
+    expect(await mentions()).toEqual([0, 0]);
+    // Adding one back is a new notification: refused where only admins may, and nothing changes.
+    expect(
+      await codeOf(bob.api.message.edit({ messageId: sent.id, body: "<!here> standup in 15" })),
+    ).toBe("FORBIDDEN");
+    expect((await bob.api.message.get({ messageId: sent.id })).body).toBe("standup in 15");
+    await ada.api.channel.update({ ...general, broadcast: "members" });
+    await bob.api.message.edit({ messageId: sent.id, body: "<!channel> standup now" });
+    expect(await mentions()).toEqual([1, 1]);
+  });
+
+  it("keeps whom an @here reached when its message is edited, though they went offline", async () => {
+    const { ada, bob, cy, general, workspaceId } = await team();
+    const mentionsOf = async (u: TestUser) =>
+      (await channelOf(u, workspaceId, general.channelId))?.mentionCount;
+    await presence().enter(workspaceId, ada.id);
+    const sent = await say(bob.api, general, "<!here> who is around?");
+    await presence().leave(workspaceId, ada.id);
+    expect([await mentionsOf(ada), await mentionsOf(cy)]).toEqual([1, 0]);
+    await bob.api.message.edit({ messageId: sent.id, body: "<!here> who is around today?" });
+    expect([await mentionsOf(ada), await mentionsOf(cy)]).toEqual([1, 0]);
+    // An @here the edit adds reaches whoever is online now.
+    const plain = await say(bob.api, general, "lunch?");
+    await presence().enter(workspaceId, cy.id);
+    try {
+      await bob.api.message.edit({ messageId: plain.id, body: "<!here> lunch?" });
+    } finally {
+      await presence().leave(workspaceId, cy.id);
+    }
+    expect([await mentionsOf(ada), await mentionsOf(cy)]).toEqual([1, 1]);
+  });
+});
+
+describe("channel.typing", () => {
+  it("takes a thread's root in the same place, and refuses a reply or a message elsewhere", async () => {
+    const { ada, bob, general, workspaceId } = await team();
+    const root = await say(ada.api, general, "thread");
+    const reply = await say(bob.api, general, "reply", { parentId: root.id });
+    const { id: channelId } = await ada.api.channel.create({ workspaceId, name: "other" });
+    expect(await bob.api.channel.typing({ ...general, threadId: root.id })).toEqual({ ok: true });
+    expect(await codeOf(bob.api.channel.typing({ ...general, threadId: reply.id }))).toBe(
+      "BAD_REQUEST",
+    );
+    expect(await codeOf(ada.api.channel.typing({ channelId, threadId: root.id }))).toBe(
+      "NOT_FOUND",
+    );
+  });
+});
+
+describe("channel settings", () => {
+  it("reads back the broadcast policy from channel.get, channel.list and channel.update", async () => {
+    const { ada, bob, general, workspaceId } = await team();
+    expect((await bob.api.channel.get(general)).broadcast).toBe("members");
+    expect(await ada.api.channel.update({ ...general, broadcast: "admins" })).toMatchObject({
+      broadcast: "admins",
+    });
+    expect((await bob.api.channel.get(general)).broadcast).toBe("admins");
+    expect((await channelOf(bob, workspaceId, general.channelId))?.broadcast).toBe("admins");
+    expect(await codeOf(bob.api.channel.update({ ...general, broadcast: "members" }))).toBe(
+      "FORBIDDEN",
+    );
+  });
 });
 
 describe("activity", () => {
@@ -244,6 +401,20 @@ describe("activity", () => {
 
     await ada.api.activity.markRead({ workspaceId });
     expect((await ada.api.activity.list({ workspaceId })).items.some((i) => i.unread)).toBe(false);
+  });
+
+  it("counts unread activity up to 100 in all, not 100 of each kind", async () => {
+    const { ada, bob, general, workspaceId } = await team();
+    const mine = [];
+    for (let i = 0; i < 60; i++) mine.push(await say(ada.api, general, `mine ${i}`));
+    for (let i = 0; i < 60; i++) await say(bob.api, general, `<@${ada.id}> ${i}`);
+    await Promise.all(
+      mine.map((message) => bob.api.message.react({ messageId: message.id, emoji: "👍" })),
+    );
+    expect(await activityUnread(db, ada.id, workspaceId)).toBe(100);
+    await ada.api.activity.markRead({ workspaceId });
+    await say(bob.api, general, `<@${ada.id}> one more`);
+    expect(await activityUnread(db, ada.id, workspaceId)).toBe(1);
   });
 
   it("forgets what comes from a channel the person left", async () => {
@@ -336,6 +507,61 @@ describe("search", () => {
     expect((await bob.api.message.search({ workspaceId, query: "horse " })).hits).toEqual([]);
   });
 
+  it("applies OR to the word being typed, and reads several from: as any of them", async () => {
+    const { ada, bob, cy, general, workspaceId } = await team();
+    await say(ada.api, general, "Lunch at noon?");
+    await say(bob.api, general, "Deployment done");
+    await say(cy.api, general, "Dinner plans");
+    const bodies = async (query: string) =>
+      (await ada.api.message.search({ workspaceId, query })).hits.map((h) => h.message.body).sort();
+    expect(await bodies("lunch OR deploym")).toEqual(["Deployment done", "Lunch at noon?"]);
+    expect(await bodies("dinner OR lunch OR deploym")).toHaveLength(3);
+    // Without OR the word being typed is still required, as every other word is.
+    expect(await bodies("lunch deploym")).toEqual([]);
+    expect(await bodies("-lunch deploym")).toEqual(["Deployment done"]);
+    const [hit] = (
+      await ada.api.message.search({ workspaceId, query: "lunch OR deploym" })
+    ).hits.filter((h) => h.message.body.startsWith("Deployment"));
+    expect(hit?.highlights.map((h) => hit.message.body.slice(h.start, h.end))).toEqual([
+      "Deployment",
+    ]);
+
+    expect(await bodies("from:@bob from:@cy")).toEqual(["Deployment done", "Dinner plans"]);
+    expect(await bodies("from:@bob from:@nobody-here")).toEqual(["Deployment done"]);
+    expect(await bodies("from:@nobody-here from:@nobody-either")).toEqual([]);
+  });
+
+  it("leaves the named day out of before: and after:, and takes all of it with on:", async () => {
+    const { ada, general, workspaceId } = await team();
+    const at = {
+      "2026-11-29T23:59:59.999Z": "dayfilter evening before",
+      "2026-11-30T00:00:00.000Z": "dayfilter first moment",
+      "2026-11-30T23:59:59.999Z": "dayfilter last moment",
+      "2026-12-01T00:00:00.000Z": "dayfilter next morning",
+    };
+    for (const [time, body] of Object.entries(at)) {
+      const sent = await say(ada.api, general, body);
+      await db
+        .update(messages)
+        .set({ createdAt: new Date(time) })
+        .where(eq(messages.id, sent.id));
+    }
+    const bodies = async (filter: string) =>
+      (await ada.api.message.search({ workspaceId, query: `dayfilter ${filter}` })).hits
+        .map((h) => h.message.body)
+        .sort();
+    expect(await bodies("before:2026-11-30")).toEqual(["dayfilter evening before"]);
+    expect(await bodies("after:2026-11-30")).toEqual(["dayfilter next morning"]);
+    expect(await bodies("on:2026-11-30")).toEqual([
+      "dayfilter first moment",
+      "dayfilter last moment",
+    ]);
+    expect(await bodies("after:2026-11-29 before:2026-12-01")).toEqual([
+      "dayfilter first moment",
+      "dayfilter last moment",
+    ]);
+  });
+
   it("pages through results with its cursor, and refuses an empty query", async () => {
     const { ada, general, workspaceId } = await team();
     for (let i = 0; i < 7; i++) await say(ada.api, general, `pager item ${i}`);
@@ -352,6 +578,65 @@ describe("search", () => {
     const ids = [...first.hits, ...second.hits].map((h) => h.message.id);
     expect(new Set(ids).size).toBe(7);
     expect(await codeOf(ada.api.message.search({ workspaceId, query: "  " }))).toBe("BAD_REQUEST");
+    // A cursor that does not decode is refused, not taken for the first page.
+    expect(
+      await codeOf(ada.api.message.search({ workspaceId, query: "pager ", cursor: "!!!" })),
+    ).toBe("BAD_REQUEST");
+  });
+});
+
+describe("cursors", () => {
+  /** Every page of a listing, one item at a time. */
+  async function everyPage<T>(
+    page: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>,
+  ) {
+    const all: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const next = await page(cursor);
+      all.push(...next.items);
+      cursor = next.nextCursor ?? undefined;
+    } while (cursor);
+    return all;
+  }
+  // Microseconds apart, in one millisecond: a cursor holding milliseconds would skip two of three.
+  const times = [
+    "2026-11-30T10:00:00.123100Z",
+    "2026-11-30T10:00:00.123200Z",
+    "2026-11-30T10:00:00.123300Z",
+  ];
+  const at = (time: string) => sql`${time}::timestamptz`;
+
+  it("pages exactly through threads, pins and activity of the same millisecond", async () => {
+    const { ada, bob, general, workspaceId } = await team();
+    const roots = [];
+    for (const [i, time] of times.entries()) {
+      const root = await say(ada.api, general, `same ms ${i}`);
+      await say(bob.api, general, `<@${ada.id}> reply ${i}`, { parentId: root.id });
+      await ada.api.message.pin({ messageId: root.id });
+      await db
+        .update(messages)
+        .set({ lastReplyAt: at(time), pinnedAt: at(time) })
+        .where(eq(messages.id, root.id));
+      await db
+        .update(messages)
+        .set({ createdAt: at(time) })
+        .where(eq(messages.parentId, root.id));
+      roots.push(root.id);
+    }
+    const newestFirst = [...roots].reverse();
+    const threads = await everyPage((cursor) =>
+      ada.api.message.threads({ workspaceId, limit: 1, cursor }),
+    );
+    expect(threads.map((t) => t.root.id)).toEqual(newestFirst);
+    const pins = await everyPage((cursor) =>
+      ada.api.channel.pins({ ...general, limit: 1, cursor }),
+    );
+    expect(pins.map((m) => m.id)).toEqual(newestFirst);
+    const activity = await everyPage((cursor) =>
+      ada.api.activity.list({ workspaceId, limit: 1, cursor }),
+    );
+    expect(activity.map((item) => item.message.parentId)).toEqual(newestFirst);
   });
 });
 

@@ -16,6 +16,7 @@ import {
 import { followTarget } from "@/server/realtime/streams";
 import {
   expected,
+  ZCursorSchema,
   ZEmojiSchema,
   ZFollowedThreadSchema,
   ZIdSchema,
@@ -23,6 +24,7 @@ import {
   ZMessageBodySchema,
   ZMessageSchema,
   ZMessageTextSchema,
+  ZPageSchema,
   ZPositionSchema,
   ZReadStateSchema,
   ZSearchHitSchema,
@@ -125,7 +127,7 @@ export const messageRouter = router({
     .input(z.object({ body: ZMessageBodySchema }))
     .output(ZMessageSchema)
     .mutation(({ ctx, input }) =>
-      editMessage(ctx.db, ctx.changes, ctx.user.id, ctx.message, input.body),
+      editMessage(ctx.db, ctx.changes, ctx.user.id, ctx.message, ctx.target, input.body),
     ),
 
   /** Leaves a tombstone (empty body, deletedAt) at the message's sequence. */
@@ -182,17 +184,20 @@ export const messageRouter = router({
       ),
     ),
 
-  /** The threads I follow in a workspace, latest reply first, with exact unread counts. */
+  /** The threads I follow in a workspace, latest reply first, with exact unread counts; paged. */
   threads: workspaceProcedure
-    .output(z.array(ZFollowedThreadSchema))
-    .query(({ ctx }) => listFollowedThreads(ctx.db, ctx.user.id, ctx.workspace.workspaceId)),
+    .input(z.object({ cursor: ZCursorSchema("list"), limit: ZLimitSchema(100, 50) }))
+    .output(ZPageSchema(ZFollowedThreadSchema))
+    .query(({ ctx, input }) =>
+      listFollowedThreads(ctx.db, ctx.user.id, ctx.workspace.workspaceId, input),
+    ),
 
   /** Messages I can read now that match a query (see docs/api.md for the syntax), best first. */
   search: workspaceProcedure
     .input(
       z.object({
         query: ZSearchQuerySchema,
-        cursor: z.string().max(100, "is not a cursor this search gave").optional(),
+        cursor: ZCursorSchema("search"),
         limit: ZLimitSchema(50, 20),
       }),
     )

@@ -18,7 +18,11 @@ export interface SearchQuery {
   inChannels: string[];
   inPeople: string[];
   fromPeople: string[];
-  /** Day boundaries, inclusive `after`/`on` start and exclusive end, as YYYY-MM-DD. */
+  /**
+   * Days, as YYYY-MM-DD in UTC. As in Slack, the named day itself is left out
+   * by `before` (sent before it starts) and by `after` (sent from the next
+   * day on); `on` is that day.
+   */
   before: string | null;
   after: string | null;
   on: string | null;

@@ -2,8 +2,8 @@
  * Message search: PostgreSQL full-text search over the messages a person can
  * read now (members of the channel or conversation; a removed member stops
  * finding them at once), deleted messages never, edits as they stand. Terms
- * use websearch_to_tsquery's syntax plus a prefix match for the word being
- * typed; filters come from server/search/query.ts.
+ * use websearch_to_tsquery's syntax, the word being typed among them as a
+ * prefix match; filters come from server/search/query.ts.
  *
  * Ranking: the 500 most recent matches are ranked by ts_rank_cd, then by
  * recency, so a common word stays fast on a large history. Highlights are
@@ -24,6 +24,7 @@ import {
   users,
   workspaceMembers,
 } from "@/db/schema";
+import { decodeCursor, encodeCursor } from "@/server/cursors";
 import { AppError } from "@/server/errors";
 import { readMessages } from "@/server/messages/read";
 import type { MessageView } from "@/server/messages/types";
@@ -43,17 +44,33 @@ export interface SearchHit {
 
 const config = sql.raw(`'${SEARCH_CONFIG}'::regconfig`);
 
+/** Stands in for the word being typed while websearch_to_tsquery reads the terms; never typed by anyone. */
+const PLACEHOLDER = "sqprefix0x7f3a";
+
 /**
- * The full-text query's parts: the terms, stemmed like the body's stemmed
- * words, and the word being typed, as a prefix of the body's words as
- * written (the search vector holds both; db/schema/messages.ts).
+ * The full-text query: the terms, stemmed like the body's stemmed words, and
+ * the word being typed, as a prefix of the body's words as written (the
+ * search vector holds both; db/schema/messages.ts). The prefix takes the
+ * typed word's place among the terms — websearch_to_tsquery reads a
+ * placeholder there and ts_rewrite swaps the prefix in — so OR and
+ * grouping apply to it as to any word: `lunch OR deploym` finds either.
+ * `terms` and `prefix` alone mark the highlights, each under its own config.
  */
-function tsqueries(query: SearchQuery): { terms: SQL | null; prefix: SQL | null } {
-  return {
-    terms: query.text ? sql`websearch_to_tsquery(${config}, ${query.text})` : null,
-    // The prefix is letters and digits only (query.ts), so quoting it as a lexeme is safe.
-    prefix: query.prefix ? sql`to_tsquery('simple', ${`'${query.prefix}':*`})` : null,
-  };
+function tsqueries(query: SearchQuery): {
+  matches: SQL | null;
+  terms: SQL | null;
+  prefix: SQL | null;
+} {
+  const terms = query.text ? sql`websearch_to_tsquery(${config}, ${query.text})` : null;
+  // The prefix is letters and digits only (query.ts), so quoting it as a lexeme is safe.
+  const prefix = query.prefix ? sql`to_tsquery('simple', ${`'${query.prefix}':*`})` : null;
+  if (!prefix) return { matches: terms, terms, prefix };
+  if (!terms) return { matches: prefix, terms, prefix };
+  const matches = query.text.toLowerCase().includes(PLACEHOLDER)
+    ? sql`(${terms} && ${prefix})`
+    : sql`ts_rewrite(websearch_to_tsquery(${config}, ${`${query.text} ${PLACEHOLDER}`}),
+                     websearch_to_tsquery(${config}, ${PLACEHOLDER}), ${prefix})`;
+  return { matches, terms, prefix };
 }
 
 /** A headline of `body` with the matches of `query` marked, under `configuration`. */
@@ -104,9 +121,11 @@ async function filters(
     people(db, workspaceId, query.fromPeople),
     people(db, workspaceId, query.inPeople),
   ]);
-  if (fromPeople.some((ids) => ids.length === 0) || inPeople.some((ids) => ids.length === 0))
+  // Several from: mean any of them, as several in:# do; in:@ means a conversation with all of them.
+  const authors = [...new Set(fromPeople.flat())];
+  if ((fromPeople.length > 0 && authors.length === 0) || inPeople.some((ids) => ids.length === 0))
     return null;
-  for (const ids of fromPeople) conditions.push(inArray(messages.authorId, ids));
+  if (authors.length > 0) conditions.push(inArray(messages.authorId, authors));
   // Channels I am in, of this workspace (named, when the query names them).
   const myChannels = db
     .select({ id: channelMembers.channelId })
@@ -154,18 +173,7 @@ async function filters(
 }
 
 /** Where a result page continues: an offset into the ranked results. */
-export function decodeSearchCursor(cursor: string | undefined): number {
-  if (!cursor) return 0;
-  const offset = Number(Buffer.from(cursor, "base64url").toString("utf8"));
-  if (!Number.isInteger(offset) || offset < 0 || offset > CANDIDATES)
-    throw new AppError(
-      "BAD_REQUEST",
-      "cursor: not a cursor this search gave; start again without it.",
-    );
-  return offset;
-}
-
-const encodeCursor = (offset: number) => Buffer.from(String(offset)).toString("base64url");
+const ZSearchCursorSchema = z.object({ offset: z.number().int().min(0).max(CANDIDATES) });
 
 /** Offsets of the marked ranges in a headline, and the text without its markers. */
 export function highlightRanges(marked: string): { start: number; end: number }[] {
@@ -205,13 +213,15 @@ export async function searchMessages(
       "BAD_REQUEST",
       "query: type words to look for, or a filter such as from:@name.",
     );
-  const offset = decodeSearchCursor(input.cursor);
+  const offset =
+    input.cursor === undefined
+      ? 0
+      : decodeCursor(ZSearchCursorSchema, input.cursor, "search").offset;
   const conditions = await filters(db, userId, workspaceId, query);
   if (!conditions) return { hits: [], nextCursor: null };
-  const { terms, prefix } = tsqueries(query);
-  const both = terms && prefix ? sql`(${terms} && ${prefix})` : (terms ?? prefix);
-  const rank = both ? sql`ts_rank_cd(${messages.searchVector}, ${both})` : sql`0`;
-  const matches = both ? sql`${messages.searchVector} @@ ${both}` : sql`true`;
+  const { matches: tsquery, terms, prefix } = tsqueries(query);
+  const rank = tsquery ? sql`ts_rank_cd(${messages.searchVector}, ${tsquery})` : sql`0`;
+  const matches = tsquery ? sql`${messages.searchVector} @@ ${tsquery}` : sql`true`;
   const result = await db.execute(sql`
     WITH candidates AS (
       SELECT ${messages.id} AS id, ${messages.createdAt} AS created_at, ${rank} AS rank
@@ -272,6 +282,7 @@ export async function searchMessages(
   const next = offset + input.limit;
   return {
     hits,
-    nextCursor: rows.length > input.limit && next < CANDIDATES ? encodeCursor(next) : null,
+    nextCursor:
+      rows.length > input.limit && next < CANDIDATES ? encodeCursor({ offset: next }) : null,
   };
 }

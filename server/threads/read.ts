@@ -4,6 +4,7 @@
  * people's undeleted replies after the follower's read position in the thread.
  */
 import { and, desc, eq, gt, inArray, or, type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "@/db/client";
 import {
   channelMembers,
@@ -14,6 +15,7 @@ import {
   threadFollows,
 } from "@/db/schema";
 import { isoTime } from "@/lib/time";
+import { decodeCursor, encodeCursor, exactTime, isExactTime } from "@/server/cursors";
 import { AppError } from "@/server/errors";
 import { readMessages } from "@/server/messages/read";
 import type { MessageView } from "@/server/messages/types";
@@ -82,41 +84,62 @@ export interface FollowedThread {
   unreadCount: number;
 }
 
-/** Followed threads in one workspace, in places the person still belongs to, latest reply first. */
+/** Where a list of followed threads continues: before this last reply time (exact) and root. */
+const ZThreadCursorSchema = z.object({ at: z.string().refine(isExactTime), id: z.uuid() });
+
+/**
+ * A page of the followed threads in one workspace, in places the person still
+ * belongs to, latest reply first, and where the next page starts (null at the end).
+ */
 export async function listFollowedThreads(
   db: Db,
   userId: string,
   workspaceId: string,
-  limit = 50,
-): Promise<FollowedThread[]> {
-  const rows = await followedThreads(db, userId, workspaceId)
+  page: { cursor?: string; limit: number },
+): Promise<{ items: FollowedThread[]; nextCursor: string | null }> {
+  const after =
+    page.cursor === undefined ? null : decodeCursor(ZThreadCursorSchema, page.cursor, "list");
+  const rows = await followedThreads(
+    db,
+    userId,
+    workspaceId,
+    after
+      ? sql`(${messages.lastReplyAt}, ${messages.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`
+      : undefined,
+  )
     .orderBy(desc(messages.lastReplyAt), desc(messages.id))
-    .limit(limit);
-  if (rows.length === 0) return [];
+    .limit(page.limit + 1);
+  const more = rows.length > page.limit;
+  const shown = rows.slice(0, page.limit);
+  if (shown.length === 0) return { items: [], nextCursor: null };
   const roots = await readMessages(
     db,
     inArray(
       messages.id,
-      rows.map((row) => row.rootId),
+      shown.map((row) => row.rootId),
     ),
   );
   const byId = new Map(roots.map((root) => [root.id, root]));
-  return rows.flatMap((row) => {
-    const root = byId.get(row.rootId);
-    if (!root) return [];
-    return [
-      {
-        root,
-        channelId: root.channelId,
-        conversationId: root.conversationId,
-        channelName: row.channelName,
-        replyCount: root.replyCount,
-        lastReplyAt: isoTime(row.lastReplyAt),
-        lastReadSequence: row.lastReadSequence,
-        unreadCount: row.unreadCount,
-      },
-    ];
-  });
+  const last = shown.at(-1);
+  return {
+    items: shown.flatMap((row) => {
+      const root = byId.get(row.rootId);
+      if (!root) return [];
+      return [
+        {
+          root,
+          channelId: root.channelId,
+          conversationId: root.conversationId,
+          channelName: row.channelName,
+          replyCount: root.replyCount,
+          lastReplyAt: isoTime(row.lastReplyAt),
+          lastReadSequence: row.lastReadSequence,
+          unreadCount: row.unreadCount,
+        },
+      ];
+    }),
+    nextCursor: more && last?.at ? encodeCursor({ at: last.at, id: last.rootId }) : null,
+  };
 }
 
 /** How many followed threads have unread replies, and how many replies that is. */
@@ -130,12 +153,13 @@ export async function threadTotals(db: Db, userId: string, workspaceId: string) 
 }
 
 /** The person's followed threads with replies, in channels and conversations they are in now. */
-function followedThreads(db: Db, userId: string, workspaceId: string) {
+function followedThreads(db: Db, userId: string, workspaceId: string, also?: SQL) {
   return db
     .select({
       rootId: threadFollows.rootId,
       lastReadSequence: threadFollows.lastReadSequence,
       lastReplyAt: messages.lastReplyAt,
+      at: exactTime(messages.lastReplyAt),
       channelName: channels.name,
       unreadCount: unreadReplies(
         sql`${threadFollows.rootId}`,
@@ -167,6 +191,7 @@ function followedThreads(db: Db, userId: string, workspaceId: string) {
           and(eq(channels.workspaceId, workspaceId), eq(channelMembers.userId, userId)),
           and(eq(conversations.workspaceId, workspaceId), eq(conversationMembers.userId, userId)),
         ),
+        also,
       ),
     )
     .$dynamic();

@@ -4,13 +4,18 @@ import { ThreadsView } from "./threads-view";
 
 export const metadata: Metadata = { title: "Threads" };
 
-/** The threads I follow in this workspace, latest reply first. */
+const PAGE_SIZE = 30;
+
+/** The threads I follow in this workspace, latest reply first: the first page. */
 export default async function ThreadsPage({
   params,
 }: {
   params: Promise<{ workspaceId: string }>;
 }) {
   const { workspaceId } = await params;
-  const threads = await (await serverCaller()).message.threads({ workspaceId });
-  return <ThreadsView threads={threads} />;
+  const first = await (await serverCaller()).message.threads({
+    workspaceId,
+    limit: PAGE_SIZE,
+  });
+  return <ThreadsView first={first} pageSize={PAGE_SIZE} />;
 }

@@ -1,14 +1,16 @@
 "use client";
 /**
  * The followed threads: where each is, its root message, how many replies,
- * the last reply's time and how many I have not read. The list reloads when
- * the tab stream says the unread totals changed; opening a thread is the
- * thread's page (its channel or conversation with `?thread=`).
+ * the last reply's time and how many I have not read, a page at a time
+ * ("Load more"). The list reloads when the tab stream says the unread totals
+ * changed; opening a thread is the thread's page (its channel or
+ * conversation with `?thread=`).
  */
-import { useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import { useEffect, useRef } from "react";
+import { Button } from "@/app/_components/form";
 import { LocalTime } from "@/app/_components/local-time";
 import { PageFrame } from "@/app/_components/page-frame";
 import { useMentionName, usePlaceName } from "@/app/_components/use-names";
@@ -19,15 +21,20 @@ import { plainText } from "@/app/_lib/markdown";
 import { describeError, useTRPC } from "@/app/_lib/trpc";
 import type { AppRouter } from "@/server/routers/_app";
 
-type FollowedThread = inferRouterOutputs<AppRouter>["message"]["threads"][number];
+type ThreadsPage = inferRouterOutputs<AppRouter>["message"]["threads"];
+type FollowedThread = ThreadsPage["items"][number];
 
-export function ThreadsView({ threads: initialThreads }: { threads: FollowedThread[] }) {
+export function ThreadsView({ first, pageSize }: { first: ThreadsPage; pageSize: number }) {
   const trpc = useTRPC();
   const { workspace, store } = useWorkspace();
   const totals = useChat(store, (state) => state.threads);
-  const threads = useQuery({
-    ...trpc.message.threads.queryOptions({ workspaceId: workspace.id }),
-    initialData: initialThreads,
+  const threads = useInfiniteQuery({
+    ...trpc.message.threads.infiniteQueryOptions(
+      { workspaceId: workspace.id, limit: pageSize },
+      { getNextPageParam: (page) => page.nextCursor },
+    ),
+    // The first page was read without a cursor; a null one would be sent and refused.
+    initialData: { pages: [first], pageParams: [undefined as unknown as string | null] },
   });
 
   // New replies, or replies read elsewhere, change the totals: fetch the list again.
@@ -40,35 +47,57 @@ export function ThreadsView({ threads: initialThreads }: { threads: FollowedThre
     void refetch();
   }, [totalsKey, refetch]);
 
-  const unread = threads.data.filter((thread) => thread.unreadCount > 0).length;
+  const items = threads.data.pages.flatMap((page) => page.items);
+  // Both count up from below: the loaded pages, and the stream's total once it has said it.
+  const unread = Math.max(
+    items.filter((thread) => thread.unreadCount > 0).length,
+    totals.unreadThreads,
+  );
   return (
     <PageFrame
       title="Threads"
       subtitle={
-        threads.data.length === 0
+        items.length === 0
           ? "Threads you follow"
-          : `${threads.data.length} followed · ${unread} with unread replies`
+          : `${items.length}${threads.hasNextPage ? "+" : ""} followed · ${unread} with unread replies`
       }
     >
       {threads.isError ? (
-        <p role="alert" className="text-sm text-danger">
-          Could not load your threads: {describeError(threads.error).message}
-        </p>
+        <div role="alert" className="flex flex-col items-start gap-2 text-sm">
+          <p className="text-danger">
+            Could not load your threads: {describeError(threads.error).message}
+          </p>
+          <Button variant="secondary" className="py-1" onClick={() => threads.refetch()}>
+            Try again
+          </Button>
+        </div>
       ) : null}
-      {threads.data.length === 0 ? (
+      {items.length === 0 ? (
         <div className="rounded-md border border-border bg-panel px-4 py-8 text-center text-sm text-muted">
           <p className="font-medium text-fg">You are not following any threads yet.</p>
           <p>Threads you start, reply in or are mentioned in show up here, newest reply first.</p>
         </div>
       ) : (
-        <ul
-          aria-label="Followed threads"
-          className="flex flex-col divide-y divide-border rounded-md border border-border"
-        >
-          {threads.data.map((thread) => (
-            <ThreadRow key={thread.root.id} thread={thread} />
-          ))}
-        </ul>
+        <div className="flex flex-col gap-4">
+          <ul
+            aria-label="Followed threads"
+            className="flex flex-col divide-y divide-border rounded-md border border-border"
+          >
+            {items.map((thread) => (
+              <ThreadRow key={thread.root.id} thread={thread} />
+            ))}
+          </ul>
+          {threads.hasNextPage ? (
+            <Button
+              variant="secondary"
+              className="self-center py-1"
+              disabled={threads.isFetchingNextPage}
+              onClick={() => threads.fetchNextPage()}
+            >
+              {threads.isFetchingNextPage ? "Loading…" : "Load more threads"}
+            </Button>
+          ) : null}
+        </div>
       )}
     </PageFrame>
   );

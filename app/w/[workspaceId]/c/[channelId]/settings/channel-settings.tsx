@@ -1,9 +1,10 @@
 "use client";
 /**
- * Channel settings: details, members, joining or leaving, archiving. Each
- * control is offered as the server allows it for me (channel admins and
- * workspace owners/admins manage; any member adds people), and the server's
- * answer is shown beside the control when it refuses.
+ * Channel settings: details, who may notify everyone (@channel, @here),
+ * members, joining or leaving, archiving. Each control is offered as the
+ * server allows it for me (channel admins and workspace owners/admins
+ * manage; any member adds people), and the server's answer is shown beside
+ * the control when it refuses.
  */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
@@ -11,9 +12,11 @@ import { ChannelMark } from "@/app/_components/channel-mark";
 import { PageFrame, Section } from "@/app/_components/page-frame";
 import { useToast } from "@/app/_components/toast";
 import { useWorkspace } from "@/app/_components/workspace-context";
+import { placePath } from "@/app/_lib/links";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { ChannelDetails } from "@/app/_lib/types";
 import { ArchiveSection } from "./archive-section";
+import { BroadcastSection } from "./broadcast-section";
 import { DetailsForm } from "./details-form";
 import { AddPeople, type ChannelMember, MemberList } from "./members";
 import { MembershipSection } from "./membership-section";
@@ -43,7 +46,7 @@ export function ChannelSettings({
     channel.role === "admin" || workspace.role === "owner" || workspace.role === "admin";
   const archived = channel.archivedAt !== null;
   const label = `#${channel.name}`;
-  const channelHref = `/w/${workspace.id}/c/${channelId}`;
+  const channelHref = placePath(workspace.id, { channelId });
 
   const refresh = () =>
     Promise.all([
@@ -89,6 +92,28 @@ export function ChannelSettings({
           }
           onSaved={() => {
             toast("Channel details saved.", "info");
+            return refresh();
+          }}
+        />
+      </Section>
+
+      <Section
+        id="broadcast-heading"
+        title="Notifying everyone"
+        description={`Who may notify the whole of ${label} at once.`}
+      >
+        <BroadcastSection
+          channel={channel}
+          label={label}
+          note={
+            !canManage
+              ? `Only admins of ${label} and workspace owners and admins can change this.`
+              : archived
+                ? `${label} is archived and read-only. Unarchive it below to change this.`
+                : undefined
+          }
+          onSaved={() => {
+            toast("Who can notify everyone is saved.", "info");
             return refresh();
           }}
         />
