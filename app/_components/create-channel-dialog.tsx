@@ -2,6 +2,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { placePath } from "@/app/_lib/links";
 import { describeError, useTRPC } from "@/app/_lib/trpc";
 import { Dialog } from "./dialog";
 import { Button, Field } from "./form";
@@ -27,7 +28,7 @@ export function CreateChannelDialog({ open, onClose }: { open: boolean; onClose:
     trpc.channel.create.mutationOptions({
       onSuccess: ({ id }) => {
         close();
-        router.push(`/w/${workspace.id}/c/${id}`);
+        router.push(placePath(workspace.id, { channelId: id }));
       },
     }),
   );

@@ -2,6 +2,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { placePath } from "@/app/_lib/links";
 import { describeError, useTRPC } from "@/app/_lib/trpc";
 import { Dialog } from "./dialog";
 import { Button } from "./form";
@@ -21,7 +22,7 @@ export function NewConversationDialog({ open, onClose }: { open: boolean; onClos
     trpc.conversation.open.mutationOptions({
       onSuccess: ({ id }) => {
         close();
-        router.push(`/w/${workspace.id}/d/${id}`);
+        router.push(placePath(workspace.id, { conversationId: id }));
       },
     }),
   );

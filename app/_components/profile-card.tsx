@@ -14,6 +14,7 @@ import { useRouter } from "next/navigation";
 import { type ReactNode, useCallback, useState } from "react";
 import { createPortal } from "react-dom";
 import { useChat } from "@/app/_lib/chat-store";
+import { placePath } from "@/app/_lib/links";
 import { describeError, useTRPC } from "@/app/_lib/trpc";
 import { Avatar } from "./avatar";
 import { Dialog } from "./dialog";
@@ -79,7 +80,7 @@ export function ProfileCard({
     trpc.conversation.open.mutationOptions({
       onSuccess: ({ id }) => {
         onClose();
-        router.push(`/w/${workspace.id}/d/${id}`);
+        router.push(placePath(workspace.id, { conversationId: id }));
       },
     }),
   );

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import { useChat } from "@/app/_lib/chat-store";
+import { placePath } from "@/app/_lib/links";
 import { conversationTitle } from "@/app/_lib/types";
 import { focusComposerOnOpen } from "./composer";
 import { Dialog } from "./dialog";
@@ -35,12 +36,12 @@ export function QuickSwitcher() {
         .map((channel) => ({
           id: channel.id,
           label: `#${channel.name}`,
-          href: `/w/${workspace.id}/c/${channel.id}`,
+          href: placePath(workspace.id, { channelId: channel.id }),
         })),
       ...conversations.map((conversation) => ({
         id: conversation.id,
         label: conversationTitle(conversation, me.id),
-        href: `/w/${workspace.id}/d/${conversation.id}`,
+        href: placePath(workspace.id, { conversationId: conversation.id }),
       })),
     ];
     const needle = query.trim().toLowerCase().replace(/^#/, "");

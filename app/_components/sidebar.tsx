@@ -8,6 +8,7 @@ import Link from "next/link";
 import { useParams, usePathname, useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useChat } from "@/app/_lib/chat-store";
+import { placePath } from "@/app/_lib/links";
 import { conversationTitle } from "@/app/_lib/types";
 import { signOutAction } from "@/app/(auth)/actions";
 import { Avatar } from "./avatar";
@@ -138,7 +139,7 @@ export function Sidebar() {
             return (
               <li key={channel.id}>
                 <Link
-                  href={`${base}/c/${channel.id}`}
+                  href={placePath(workspace.id, { channelId: channel.id })}
                   aria-current={active ? "page" : undefined}
                   className={`${linkClass(active, channel.unreadCount > 0)} ${channel.archivedAt ? "opacity-60" : ""}`}
                 >
@@ -183,7 +184,7 @@ export function Sidebar() {
             return (
               <li key={conversation.id}>
                 <Link
-                  href={`${base}/d/${conversation.id}`}
+                  href={placePath(workspace.id, { conversationId: conversation.id })}
                   aria-current={active ? "page" : undefined}
                   className={linkClass(active, conversation.unreadCount > 0)}
                 >

@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Button, Field } from "@/app/_components/form";
+import { placePath } from "@/app/_lib/links";
 import { describeError, useTRPC } from "@/app/_lib/trpc";
 import type { WorkspaceSummary } from "@/app/_lib/types";
 import type { AppRouter } from "@/server/routers/_app";
@@ -32,7 +33,8 @@ export function Welcome({
   const [invite, setInvite] = useState("");
   const create = useMutation(
     trpc.workspace.create.mutationOptions({
-      onSuccess: (workspace) => router.push(`/w/${workspace.id}/c/${workspace.generalChannelId}`),
+      onSuccess: (workspace) =>
+        router.push(placePath(workspace.id, { channelId: workspace.generalChannelId })),
     }),
   );
   const createError = create.error ? describeError(create.error) : undefined;

@@ -1,4 +1,5 @@
 import { redirect } from "next/navigation";
+import { placePath } from "@/app/_lib/links";
 import { serverCaller } from "@/server/caller";
 
 /** A workspace opens on #general, or the first channel you are in. */
@@ -14,5 +15,5 @@ export default async function WorkspaceHome({
   const first =
     channels.find((channel) => channel.id === workspace.generalChannelId && channel.isMember) ??
     channels.find((channel) => channel.isMember);
-  redirect(first ? `/w/${workspaceId}/c/${first.id}` : `/w/${workspaceId}/browse`);
+  redirect(first ? placePath(workspaceId, { channelId: first.id }) : `/w/${workspaceId}/browse`);
 }

@@ -10,6 +10,7 @@ import { Button } from "@/app/_components/form";
 import { PageFrame, Section } from "@/app/_components/page-frame";
 import { useToast } from "@/app/_components/toast";
 import { useWorkspace } from "@/app/_components/workspace-context";
+import { placePath } from "@/app/_lib/links";
 import { describeError, useTRPC } from "@/app/_lib/trpc";
 import type { ChannelItem } from "@/app/_lib/types";
 
@@ -31,7 +32,7 @@ export function ChannelBrowser({ channels: initialChannels }: { channels: Channe
         await queryClient.invalidateQueries(
           trpc.channel.list.queryFilter({ workspaceId: workspace.id }),
         );
-        router.push(`/w/${workspace.id}/c/${channelId}`);
+        router.push(placePath(workspace.id, { channelId }));
       },
       onError: (error) => toast(`Could not join: ${describeError(error).message}`),
     }),
@@ -86,7 +87,7 @@ export function ChannelBrowser({ channels: initialChannels }: { channels: Channe
               <ChannelRow
                 key={channel.id}
                 channel={channel}
-                href={`/w/${workspace.id}/c/${channel.id}`}
+                href={placePath(workspace.id, { channelId: channel.id })}
                 joining={join.isPending && join.variables?.channelId === channel.id}
                 onJoin={() => join.mutate({ channelId: channel.id })}
               />

@@ -9,6 +9,7 @@ import { ChannelMenu } from "@/app/_components/channel-menu";
 import { JoinChannel } from "@/app/_components/join-channel";
 import { MembersLink, TimelineView } from "@/app/_components/timeline-view";
 import { isId } from "@/app/_lib/ids";
+import { placePath } from "@/app/_lib/links";
 import { orNotFound, serverCaller } from "@/server/caller";
 import { initialHistory } from "../../initial-history";
 
@@ -45,7 +46,7 @@ export async function ChannelView({
   ]);
   const canModerate =
     channel.role === "admin" || workspace.role === "owner" || workspace.role === "admin";
-  const settings = `/w/${workspaceId}/c/${channelId}/settings`;
+  const settings = `${placePath(workspaceId, { channelId })}/settings`;
   return (
     <TimelineView
       target={{ kind: "channel", id: channel.id }}
