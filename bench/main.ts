@@ -9,6 +9,7 @@
  *   npm run bench -- --runs 5          runs per figure
  *   npm run bench -- --sse identity    streams without Accept-Encoding (default: as browsers send it)
  *   npm run bench -- --profile         CPU-profile the app server and summarize where its time went
+ *   npm run bench -- --entry next      the app under plain `next start` (default: the Node server of npm start)
  *
  * Scenarios: send (with pgbench beside it), fanout, resume, reads, startup.
  */
@@ -37,7 +38,7 @@ type Scenario = (typeof SCENARIOS)[number];
 function usage(problem?: string): never {
   if (problem) console.error(problem);
   console.error(
-    "usage: npm run bench -- [--quick] [--only send,fanout,resume,reads,startup] [--runs N] [--sse browser|identity] [--profile]",
+    "usage: npm run bench -- [--quick] [--only send,fanout,resume,reads,startup] [--runs N] [--sse browser|identity] [--profile] [--entry node|next]",
   );
   process.exit(problem ? 2 : 0);
 }
@@ -48,6 +49,7 @@ function parseOptions(argv: string[]): Options {
   let runs: number | undefined;
   let sseEncoding: Options["sseEncoding"] = "browser";
   let profile = false;
+  let entry: Options["entry"] = "node";
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = () => {
@@ -75,6 +77,10 @@ function parseOptions(argv: string[]): Options {
       const encoding = value();
       if (encoding !== "browser" && encoding !== "identity") usage("--sse is browser or identity");
       sseEncoding = encoding;
+    } else if (arg.startsWith("--entry")) {
+      const chosen = value();
+      if (chosen !== "node" && chosen !== "next") usage("--entry is node or next");
+      entry = chosen;
     } else usage(`unknown argument ${arg}`);
   }
   return {
@@ -93,6 +99,7 @@ function parseOptions(argv: string[]): Options {
     listChannels: 500,
     readRequests: quick ? 50 : 200,
     sseEncoding,
+    entry,
     profileDir: profile ? path.join(process.cwd(), "bench", "results", "profiles") : undefined,
   };
 }
@@ -207,7 +214,7 @@ async function main() {
           `profiling the app server into ${path.relative(root, options.profileDir)} (figures of this run are slowed by it)`,
         );
       }
-      const app = new AppHandle(database.url, recorder, log, options.profileDir);
+      const app = new AppHandle(database.url, recorder, log, options);
       register(() => app.stop());
       const ctx: BenchContext = {
         options,

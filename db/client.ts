@@ -7,7 +7,9 @@
  * - a Neon URL or DATABASE_DRIVER=neon: @neondatabase/serverless WebSocket Pool
  *   (its HTTP driver has no interactive transactions, which sends need)
  *
- * Migrations are applied before the first caller gets the instance.
+ * Before the first caller gets the instance, migrations are applied (unless
+ * MIGRATE_ON_START=0: several instances then migrate as a deploy step) and
+ * the schema is checked to be exactly the committed one (db/migrate.ts).
  */
 import { Pool as NeonPool, neonConfig } from "@neondatabase/serverless";
 import { drizzle as drizzleNeon } from "drizzle-orm/neon-serverless";
@@ -16,7 +18,7 @@ import pg from "pg";
 import ws from "ws";
 import { env } from "@/lib/env";
 import { processSingleton } from "@/lib/singleton";
-import { runMigrations } from "./migrate";
+import { checkSchema, runMigrations } from "./migrate";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -32,8 +34,8 @@ export interface Database {
   db: Db;
   driver: Driver;
   url: string;
-  /** Open and idle pool connections (diagnostics). */
-  connections(): { total: number; idle: number };
+  /** Open and idle pool connections, and callers waiting for one (diagnostics, metrics). */
+  connections(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -77,7 +79,11 @@ export function connect(url: string, driver: Driver, options: ConnectOptions = {
     db,
     driver,
     url,
-    connections: () => ({ total: pool.totalCount, idle: pool.idleCount }),
+    connections: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }),
     close: () => pool.end(),
   };
 }
@@ -90,7 +96,12 @@ interface ProcessDatabase {
 // One pool and one embedded server per process, also across development reloads.
 const state = processSingleton<ProcessDatabase>("database", () => ({}));
 
-async function open(): Promise<Database> {
+export interface OpenOptions {
+  /** Migrate whatever MIGRATE_ON_START says (`npm run db:migrate` always does). */
+  migrate?: boolean;
+}
+
+async function open(options: OpenOptions): Promise<Database> {
   const config = env();
   let url = config.DATABASE_URL;
   if (!url) {
@@ -105,7 +116,12 @@ async function open(): Promise<Database> {
     url = embedded.url;
   }
   const driver: Driver = config.databaseDriver === "neon" ? "neon" : "pg";
-  await runMigrations(url, driver);
+  if (options.migrate ?? config.MIGRATE_ON_START === "1") {
+    await runMigrations(url, driver, {
+      onWait: () => console.log("waiting for another process to finish migrating"),
+    });
+  }
+  await checkSchema(url, driver);
   return connect(url, driver, {
     max: config.DATABASE_POOL_SIZE,
     logQueries: config.LOG_QUERIES === "1",
@@ -113,11 +129,16 @@ async function open(): Promise<Database> {
 }
 
 /** The process's database, migrated; starts the embedded server on first use when needed. */
-export function getDatabase(): Promise<Database> {
-  state.promise ??= open().catch((error) => {
+export function getDatabase(options: OpenOptions = {}): Promise<Database> {
+  state.promise ??= open(options).catch((error) => {
     state.promise = undefined;
     throw error;
   });
+  return state.promise;
+}
+
+/** The process's database if it was asked for already (it may still be opening); never opens it. */
+export function openedDatabase(): Promise<Database> | undefined {
   return state.promise;
 }
 

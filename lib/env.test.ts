@@ -7,6 +7,8 @@ describe("environment validation", () => {
     expect(env.databaseDriver).toBe("embedded");
     expect(env.PORT).toBe(3000);
     expect(env.RATE_LIMIT_SEND).toEqual({ count: 600, windowMs: 60_000 });
+    expect(env.MIGRATE_ON_START).toBe("1");
+    expect(env.METRICS_TOKEN).toBeUndefined();
   });
 
   it("picks the driver from the URL or DATABASE_DRIVER", () => {
@@ -38,6 +40,10 @@ describe("environment validation", () => {
     [{ PORT: "70000" }, /PORT: must be between 1 and 65535/],
     [{ AUTH_GITHUB_ID: "abc" }, /AUTH_GITHUB_SECRET: must be set together/],
     [{ RATE_LIMIT_SEND: "lots" }, /RATE_LIMIT_SEND: must look like "count\/seconds"/],
+    [{ METRICS_TOKEN: "too-short" }, /METRICS_TOKEN: must be at least 16 characters/],
+    [{ METRICS_TOKEN: "sixteen chars and a space" }, /METRICS_TOKEN: must be printable ASCII/],
+    [{ METRICS_TOKEN: "x".repeat(513) }, /METRICS_TOKEN: must be at most 512/],
+    [{ MIGRATE_ON_START: "yes" }, /MIGRATE_ON_START: must be "1"/],
   ])("rejects %o with one line naming the variable", (source, message) => {
     let error: Error | undefined;
     try {

@@ -226,6 +226,11 @@ const schema = z
     STREAMS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
     /** Event streams one API token may hold open on one instance. */
     STREAMS_PER_TOKEN: z.coerce.number().int().min(1).max(10_000).default(10),
+    /**
+     * On SIGTERM, how long requests in flight may take to finish before the
+     * server cuts them and exits (event streams end at once).
+     */
+    SHUTDOWN_SECONDS: z.coerce.number().int().min(0).max(600).default(10),
     /** Largest file one upload may carry, in MiB. */
     UPLOAD_MAX_MB: wholeNumber(1, 5120).default(25),
     /** Storage one workspace may hold (its files, uploads in progress included), in MiB. */
@@ -287,6 +292,27 @@ const schema = z
           error: 'must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"',
         })
         .default("info"),
+    ),
+    /**
+     * "1": start-up applies pending migrations (one server, the embedded
+     * database). "0": several instances migrate as a deploy step
+     * (`npm run db:migrate`) and start-up refuses an older schema.
+     */
+    MIGRATE_ON_START: z.preprocess(
+      emptyAsUndefined,
+      z
+        .enum(["0", "1"], { error: 'must be "1" (migrate at start-up) or "0" (never)' })
+        .default("1"),
+    ),
+    /** The Bearer token that GET /api/metrics requires; unset, the endpoint does not exist. */
+    METRICS_TOKEN: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .min(16, "must be at least 16 characters (try: openssl rand -hex 32)")
+        .max(512, "must be at most 512 characters")
+        .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (it is sent in a header)")
+        .optional(),
     ),
   })
   .superRefine((value, ctx) => {

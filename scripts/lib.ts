@@ -1,5 +1,6 @@
 /** What every command-line script shares: one-line errors and a clean database shutdown. */
 import { closeDatabase } from "@/db/client";
+import { SchemaError } from "@/db/migrate";
 import { EnvError, env } from "@/lib/env";
 
 /** Runs `main`, then closes the database (stopping an embedded server we started), then exits. */
@@ -17,7 +18,8 @@ export function runScript(main: () => Promise<void>): void {
       await main();
       await finish(0);
     } catch (error) {
-      console.error(error instanceof EnvError ? error.message : error);
+      const oneLine = error instanceof EnvError || error instanceof SchemaError;
+      console.error(oneLine ? error.message : error);
       await finish(1);
     }
   })();

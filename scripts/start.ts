@@ -1,18 +1,18 @@
 /**
  * `npm start` (and `npm run dev` with --dev): validates the environment,
- * checks the port, builds when there is no current production build, then runs the
- * real `next` binary. The database is opened and migrated by the server
- * itself at start-up (instrumentation.ts), so the server works the same when
- * started any other way.
+ * checks the port, builds when there is no current production build, then
+ * runs the server: the Node server of server/node/main.ts, bundled into the
+ * build (Next.js for the pages, /api/trpc served directly), or `next dev` in
+ * development. The
+ * database is opened and migrated by the server itself at start-up
+ * (instrumentation.ts), so it works the same when started any other way.
  */
 import { spawn } from "node:child_process";
 import net from "node:net";
-import path from "node:path";
 import { childProcessEnv, EnvError, env } from "@/lib/env";
-import { ensureProductionBuild } from "./build";
+import { ensureProductionBuild, nextBin, serverCommand } from "./build";
 
 const dev = process.argv.includes("--dev");
-const nextBin = path.join(process.cwd(), "node_modules", ".bin", "next");
 
 function fail(message: string): never {
   console.error(message);
@@ -52,14 +52,13 @@ async function main() {
     }
   }
 
-  const child = spawn(
-    nextBin,
-    [dev ? "dev" : "start", "-H", config.HOST, "-p", String(config.PORT)],
-    {
-      stdio: ["inherit", "inherit", "inherit", "ipc"],
-      env: childProcessEnv({ NODE_ENV: dev ? "development" : "production" }),
-    },
-  );
+  const [command, args] = dev
+    ? [nextBin, ["dev", "-H", config.HOST, "-p", String(config.PORT)]]
+    : serverCommand();
+  const child = spawn(command, args, {
+    stdio: ["inherit", "inherit", "inherit", "ipc"],
+    env: childProcessEnv({ NODE_ENV: dev ? "development" : "production" }),
+  });
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(signal, () => child.kill(signal));
   }

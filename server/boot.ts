@@ -2,6 +2,7 @@
 import { getDatabase } from "@/db/client";
 import { EnvError, env } from "@/lib/env";
 import { startJobs } from "./jobs";
+import { metrics } from "./metrics";
 
 export async function boot(): Promise<void> {
   try {
@@ -11,6 +12,9 @@ export async function boot(): Promise<void> {
       `database ready (${env().databaseDriver === "embedded" ? "embedded" : database.driver})`,
     );
     startJobs(database.db);
+    // The collectors (event-loop delay above all) watch from the start, and the
+    // first request does not pay for loading them.
+    metrics();
   } catch (error) {
     console.error(
       error instanceof EnvError ? error.message : `Start-up failed: ${(error as Error).message}`,

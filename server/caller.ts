@@ -3,8 +3,9 @@
  * middleware as over HTTP, with the request's session, without a network hop.
  */
 import "server-only";
-import { TRPCError } from "@trpc/server";
+import { type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import { headers } from "next/headers";
+import { notFound } from "next/navigation";
 import { cache } from "react";
 import { createRequestContext } from "./context";
 import { rateLimitAddress } from "./http";
@@ -14,13 +15,38 @@ import { createCallerFactory } from "./trpc";
 
 const createCaller = createCallerFactory(appRouter);
 
+/** The request's context, once per request (React's cache) for both callers. */
+const requestContext = cache(async () =>
+  createRequestContext(new Headers(await headers()), {
+    clientAddress: rateLimitAddress(currentPeer()),
+  }),
+);
+
 /** One caller per request (React's cache), with the request's cookies and client address. */
-export const serverCaller = cache(async () =>
-  createCaller(
-    await createRequestContext(new Headers(await headers()), {
-      clientAddress: rateLimitAddress(currentPeer()),
-    }),
-  ),
+export const serverCaller = cache(async () => createCaller(await requestContext()));
+
+const REFUSALS = new Set<TRPC_ERROR_CODE_KEY>([
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "BAD_REQUEST",
+]);
+
+/**
+ * The caller for pages inside the workspace layout, which answers for the
+ * visitor first: it sends a signed-out one to sign in and answers 404 for a
+ * workspace they cannot see. Next.js renders a page beside its layout, so
+ * the page's own calls meet the same refusals at the same time, and a
+ * thrown error is logged with its stack as if it were a fault. Here a
+ * refusal ends the page with notFound() instead, quietly; what the visitor
+ * gets is still the layout's answer (or the 404 for a place inside it).
+ */
+export const pageCaller = cache(async () =>
+  createCaller(await requestContext(), {
+    onError({ error }) {
+      if (REFUSALS.has(error.code)) notFound();
+    },
+  }),
 );
 
 /** The result, or null when the procedure answers NOT_FOUND (for notFound() pages). */

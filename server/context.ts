@@ -1,11 +1,14 @@
 /**
  * Builds the tRPC context of a request: the signed-in user from an
  * `Authorization: Bearer <token>` API token or, without one, from the
- * next-auth session cookie (valid only while its server-side session is).
+ * next-auth session cookie (valid only while its server-side session is),
+ * read by server/auth/session-cookie.ts whichever server the request came to.
  */
 import type { Session } from "next-auth";
 import { type Db, getDb } from "@/db/client";
-import { auth } from "./auth/config";
+import { sessionFromCookies } from "./auth/session-cookie";
+import { servedOverTls } from "./http";
+import { currentPeer } from "./http/peer";
 import { userForToken } from "./tokens/read";
 import { type Context, createContextInner } from "./trpc";
 
@@ -18,7 +21,13 @@ export interface RequestContextOptions {
   clientAddress?: string | null;
   /** Defaults to the process's database; tests pass their own. */
   db?: Db;
-  /** Defaults to the next-auth cookie; tests pass their own. */
+  /**
+   * Whether the request came over TLS, which names the session cookie
+   * (server/http's servedOverTls); defaults to the current request's peer
+   * as recorded under Next.js.
+   */
+  tls?: boolean;
+  /** Defaults to the session cookie of `headers`; tests pass their own. */
   session?: () => Promise<Session | null>;
 }
 
@@ -57,7 +66,13 @@ export async function createRequestContext(
       authentication: { kind: "token", tokenId: lookup.tokenId },
     });
   }
-  const session = await (options.session ?? auth)();
+  const session = options.session
+    ? await options.session()
+    : await sessionFromCookies(
+        db,
+        headers.get("cookie"),
+        options.tls ?? servedOverTls({ peer: currentPeer() }),
+      );
   const user = session?.user;
   if (session?.unverified) return createContextInner({ ...base, sessionUnverified: true });
   if (!session || !user?.id) return createContextInner(base);

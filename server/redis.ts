@@ -7,6 +7,9 @@ import { Redis } from "ioredis";
 import { env } from "@/lib/env";
 import { processSingleton } from "@/lib/singleton";
 
+/** Every connection this process opened, so shutdown can close them all. */
+const opened = processSingleton("redis:opened", () => new Set<Redis>());
+
 function open(role: string): Redis {
   const url = env().REDIS_URL as string;
   const client = new Redis(url, {
@@ -20,6 +23,7 @@ function open(role: string): Redis {
     commandTimeout: 2_000,
   });
   client.on("error", (error) => console.error(`redis (${role}):`, error.message));
+  opened.add(client);
   return client;
 }
 
@@ -36,4 +40,17 @@ export function redis(): Redis | undefined {
 /** A new dedicated connection (pub/sub needs its own). */
 export function newRedisConnection(role: string): Redis {
   return open(role);
+}
+
+/** Closes every connection (shutdown): sends QUIT, or drops a connection that is down. */
+export async function closeRedis(): Promise<void> {
+  const clients = [...opened];
+  opened.clear();
+  await Promise.all(
+    clients.map((client) =>
+      client.status === "ready"
+        ? client.quit().catch(() => client.disconnect())
+        : client.disconnect(),
+    ),
+  );
 }

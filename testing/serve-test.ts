@@ -1,9 +1,10 @@
 /**
  * The server the Playwright suite runs against: a current production build
- * (`next start`) on a database of its own, created for the run and dropped
- * when the suite stops this script with SIGTERM; its files in a scratch
- * folder; its mail to an SMTP server on loopback (smtp-server) that writes
- * each mail into a folder the specs read (testing/smtp.ts, e2eMailbox).
+ * served as `npm start` serves it (the Node server), on a database of its
+ * own, created for the run and dropped when the suite stops this script
+ * with SIGTERM; its files in a scratch folder; its mail to an SMTP server on
+ * loopback (smtp-server) that writes each mail into a folder the specs read
+ * (testing/smtp.ts, e2eMailbox).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -12,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { childProcessEnv, env } from "@/lib/env";
 import { ensureProductionBuild } from "@/scripts/build";
+import { entryCommand } from "@/testing/app-server";
 import { createTestDatabase } from "@/testing/database-server";
 import { e2eMailbox, startTestSmtp } from "@/testing/smtp";
 
@@ -44,22 +46,21 @@ async function main() {
   process.on("SIGTERM", () => void stop(0));
   process.on("SIGINT", () => void stop(0));
 
-  server = spawn(
-    path.join(process.cwd(), "node_modules", ".bin", "next"),
-    ["start", "-H", "127.0.0.1", "-p", String(port)],
-    {
-      stdio: "inherit",
-      env: childProcessEnv({
-        NODE_ENV: "production",
-        DATABASE_URL: database.url,
-        DATABASE_DRIVER: "pg",
-        AUTH_SECRET: randomBytes(32).toString("base64url"),
-        SMTP_URL: smtp.url,
-        STORAGE_DIR: files,
-        TEST_DATABASE_URL: undefined,
-      }),
-    },
-  );
+  const [command, args] = entryCommand("node", port);
+  server = spawn(command, args, {
+    stdio: "inherit",
+    env: childProcessEnv({
+      NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      DATABASE_DRIVER: "pg",
+      AUTH_SECRET: randomBytes(32).toString("base64url"),
+      SMTP_URL: smtp.url,
+      STORAGE_DIR: files,
+      TEST_DATABASE_URL: undefined,
+    }),
+  });
   server.on("exit", (code) => void stop(code ?? 1));
 }
 

@@ -49,6 +49,8 @@ export async function createThrowawayDatabase(options: {
   serverUrl?: string;
   /** Where an embedded server keeps its data (default: a new temporary folder). */
   dataDir?: () => string;
+  /** false: leave the database empty (tests of migrating it). */
+  migrate?: boolean;
   log?: (line: string) => void;
 }): Promise<ThrowawayDatabase> {
   let serverUrl = options.serverUrl;
@@ -79,7 +81,7 @@ export async function createThrowawayDatabase(options: {
   try {
     await admin(maintenance, `CREATE DATABASE "${name}"`);
     created = true;
-    await runMigrations(url, "pg");
+    if (options.migrate !== false) await runMigrations(url, "pg");
   } catch (error) {
     await dispose();
     throw error;

@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import type pg from "pg";
 import { parseEnv } from "@/lib/env";
 import { sleep } from "@/lib/process";
-import type { AppServer } from "@/testing/app-server";
+import type { AppServer, Entry } from "@/testing/app-server";
 import type { BenchDatabase } from "./database";
 import { HttpClient } from "./http";
 import { formatSummary, newProfiles, summarizeProfile } from "./profile";
@@ -31,6 +31,8 @@ export interface Options {
   listChannels: number;
   readRequests: number;
   sseEncoding: "browser" | "identity";
+  /** Which server runs the app: the Node server of `npm start`, or plain `next start`. */
+  entry: Entry;
   /** Where the app server writes CPU profiles (--profile), if anywhere. */
   profileDir: string | undefined;
 }
@@ -72,8 +74,12 @@ export class AppHandle {
     private readonly databaseUrl: string,
     private readonly recorder: Recorder,
     private readonly log: (line: string) => void,
-    private readonly profileDir: string | undefined,
+    private readonly options: Pick<Options, "profileDir" | "entry">,
   ) {}
+
+  private get profileDir() {
+    return this.options.profileDir;
+  }
 
   get(): { server: AppServer; client: HttpClient } {
     if (!this.current) throw new Error("the app server is not running");
@@ -84,12 +90,12 @@ export class AppHandle {
     await this.stop();
     const started = now();
     const at = Date.now();
-    const server = await startBenchServer(this.databaseUrl, { profileDir: this.profileDir });
+    const server = await startBenchServer(this.databaseUrl, this.options);
     const client = new HttpClient(server.url, 512);
     this.starts++;
     const info = await diagnostics(client);
     this.log(
-      `app server ${this.starts} up on ${server.url} (pid ${info.pid}, ${Math.round(now() - started)} ms, ` +
+      `app server ${this.starts} (${server.entry} entry) up on ${server.url} (pid ${info.pid}, ${Math.round(now() - started)} ms, ` +
         `database pool: the default ${parseEnv({}).DATABASE_POOL_SIZE} connections)`,
     );
     this.current = { server, client, label, at };

@@ -1,12 +1,13 @@
 /**
- * The app under test: one production server (`next start`) as a child
- * process, started the way testing/app-server.ts starts it, with the
- * benchmark's settings: no rate limits, diagnostics on /api/health, GC
- * exposed (so memory is read after a collection), in-process fan-out.
+ * The app under test: one production server as a child process — the Node
+ * server `npm start` runs, or plain `next start` with `--entry next` —
+ * started the way testing/app-server.ts starts it, with the benchmark's
+ * settings: no rate limits, diagnostics on /api/health, GC exposed (so
+ * memory is read after a collection), in-process fan-out.
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { type AppServer, startAppServer } from "@/testing/app-server";
+import { type AppServer, type Entry, startAppServer } from "@/testing/app-server";
 import type { HttpClient } from "./http";
 import { cpuTimes } from "./proc";
 
@@ -23,13 +24,14 @@ export interface Diagnostics {
 
 export async function startBenchServer(
   databaseUrl: string,
-  options: { profileDir?: string } = {},
+  options: { profileDir?: string; entry?: Entry } = {},
 ): Promise<AppServer> {
   const profiling = options.profileDir
     ? ` --require ${JSON.stringify(path.join(import.meta.dirname, "cpu-profiler.cjs"))}`
     : "";
   return startAppServer({
     databaseUrl,
+    entry: options.entry,
     env: {
       RATE_LIMITS: "off",
       SEQUENT_DIAGNOSTICS: "1",

@@ -17,6 +17,7 @@ import { env } from "@/lib/env";
 import { ChangeSet } from "@/server/changes";
 import { rateLimitAddress, servedOverTls } from "@/server/http";
 import { currentPeer } from "@/server/http/peer";
+import { log } from "@/server/log";
 import { publish } from "@/server/realtime/publish";
 import { normalizeEmail, verifyCredentials } from "@/server/users/read";
 import {
@@ -26,7 +27,8 @@ import {
   signInEmail,
 } from "./limits";
 import { authSecret } from "./secret";
-import { endSession, SESSION_MAX_AGE_SECONDS, sessionIsActive, startSession } from "./sessions";
+import { checkSessionClaims, noteUnverifiableCookie, sessionFromClaims } from "./session-cookie";
+import { endSession, SESSION_MAX_AGE_SECONDS, startSession } from "./sessions";
 
 declare module "next-auth" {
   interface Session {
@@ -44,20 +46,6 @@ class RateLimited extends CredentialsSignin {
 // Bounded before anything else looks at them; a NUL or any other non-address
 // never reaches the database.
 const ZPasswordAttemptSchema = z.string().min(1).max(1024);
-
-/** At most one line per minute for a kind of noise anyone can cause (bad cookies). */
-const quiet = new Map<string, { until: number; suppressed: number }>();
-function logThrottled(kind: string, message: string) {
-  const now = Date.now();
-  const state = quiet.get(kind);
-  if (state && state.until > now) {
-    state.suppressed++;
-    return;
-  }
-  const suppressed = state?.suppressed ? ` (${state.suppressed} more since the last report)` : "";
-  quiet.set(kind, { until: now + 60_000, suppressed: 0 });
-  console.warn(`[auth] ${kind}: ${message}${suppressed}`);
-}
 
 async function buildConfig(): Promise<NextAuthConfig> {
   const config = env();
@@ -119,24 +107,9 @@ async function buildConfig(): Promise<NextAuthConfig> {
         }
         // A cookie is good only while its session row is: signed out, ended
         // everywhere or expired, it is refused (and Auth.js clears it).
-        const sid = typeof token.sid === "string" ? token.sid : undefined;
-        delete token.unverified;
-        if (!token.sub || !sid) return null;
-        try {
-          if (!(await sessionIsActive(db, sid, token.sub))) return null;
-        } catch {
-          // The database is unreachable: a good cookie must not be taken for a
-          // bad one (and cleared); the request is answered "try again" instead.
-          token.unverified = true;
-        }
-        return token;
+        return checkSessionClaims(db, token);
       },
-      session({ session, token }) {
-        if (token.sub) session.user.id = token.sub;
-        if (typeof token.sid === "string") session.sessionId = token.sid;
-        if (token.unverified) session.unverified = true;
-        return session;
-      },
+      session: ({ session, token }) => sessionFromClaims(session, token),
     },
     events: {
       async signOut(message) {
@@ -151,14 +124,16 @@ async function buildConfig(): Promise<NextAuthConfig> {
       error(error) {
         const type = (error as { type?: string }).type;
         // Wrong passwords and stale forms are normal traffic, not server faults;
-        // so are cookies that no longer verify (a rotated secret, a forged or
-        // truncated cookie): one line a minute at most, without the stack.
+        // so are cookies that no longer verify (server/auth/session-cookie.ts).
         if (type === "CredentialsSignin" || type === "MissingCSRF") return;
         if (type === "JWTSessionError") {
-          logThrottled(type, "a session cookie did not verify and was cleared");
+          noteUnverifiableCookie();
           return;
         }
-        console.error("[auth]", error);
+        log().error({ err: error, type }, "sign-in machinery failed");
+      },
+      warn(code) {
+        log().warn({ code }, "Auth.js warning");
       },
     },
   };

@@ -1,8 +1,12 @@
 /**
  * The HTTP rules as plain functions: who the client is behind proxies, how a
- * body is read, which requests are refused before tRPC sees them.
+ * body is read, which requests are refused before tRPC sees them; then the
+ * same rules over real HTTP, where both entries must answer alike.
  */
-import { describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type AppServer, type Entry, entries, startAppServer } from "@/testing/app-server";
+import { signIn, signUp } from "@/testing/http";
 import {
   batchSize,
   clientAddress,
@@ -139,5 +143,202 @@ describe("requests refused before tRPC", () => {
       )?.status;
     expect(post({ origin: "http://app.test" })).toBeUndefined();
     expect(post({ origin: "https://evil.example", "x-forwarded-host": "evil.example" })).toBe(403);
+  });
+});
+
+/**
+ * Both entries to the API — the Node server `npm start` runs and the route
+ * handler under `next start` — answer the same raw requests alike: status,
+ * every header that is not transport bookkeeping, and body. A rule applied
+ * on one side only, or a translation that differs (peer, forwarded headers,
+ * cookies, bodies), shows here first.
+ */
+describe("both entries answer alike", () => {
+  const servers = new Map<Entry, AppServer>();
+  beforeAll(async () => {
+    const started = await Promise.all(
+      entries.map((entry) =>
+        startAppServer({
+          entry,
+          databaseUrl: inject("databaseUrl"),
+          // The test client plays a proxy on loopback, so X-Forwarded-* is believed.
+          env: { TRUST_PROXY: "loopback", REDIS_URL: undefined },
+        }),
+      ),
+    );
+    for (const server of started) servers.set(server.entry, server);
+  }, 300_000);
+  afterAll(() => Promise.all([...servers.values()].map((server) => server.stop())));
+
+  /** What may differ between two answers: bookkeeping of the connection, Next.js's own Vary. */
+  const IGNORED = new Set([
+    "date",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+    "vary",
+    "x-request-id",
+  ]);
+
+  interface Probe {
+    name: string;
+    path: string;
+    method?: string;
+    headers?: Record<string, string>;
+    body?: () => BodyInit;
+    /** Answers of Next.js's own pages carry a fresh nonce: compare status and headers only. */
+    page?: boolean;
+  }
+
+  async function answer(base: string, probe: Probe) {
+    const response = await fetch(new URL(probe.path, base), {
+      method: probe.method ?? "GET",
+      headers: probe.headers,
+      body: probe.body?.(),
+      redirect: "manual",
+      duplex: "half",
+    } as RequestInit);
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      if (!IGNORED.has(name)) headers[name] = name === "set-cookie" ? "(set)" : value;
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      requestId: response.headers.has("x-request-id"),
+      headers,
+      body: probe.page ? "" : text,
+    };
+  }
+
+  const json = { "content-type": "application/json" };
+  const chunked = (bytes: number) => () =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let sent = 0; sent < bytes; sent += 16 * 1024)
+          controller.enqueue(new Uint8Array(16 * 1024).fill(32));
+        controller.close();
+      },
+    });
+  const probes: Probe[] = [
+    { name: "a query without credentials", path: "/api/trpc/user.me" },
+    {
+      name: "a garbage API token",
+      path: "/api/trpc/user.me",
+      headers: { authorization: "Bearer sq_garbage" },
+    },
+    {
+      name: "a session cookie that does not verify",
+      path: "/api/trpc/user.me",
+      headers: { cookie: "authjs.session-token=not-a-jwt" },
+    },
+    { name: "an unknown procedure", path: "/api/trpc/user.nothing" },
+    { name: "input that is not JSON", path: "/api/trpc/channel.list?input=%7Bnope" },
+    { name: "bad input", path: `/api/trpc/channel.list?input=${encodeURIComponent("{}")}` },
+    {
+      name: "a batch of 21",
+      path: `/api/trpc/${Array(21).fill("user.me").join(",")}?batch=1`,
+    },
+    {
+      name: "a batch of 2",
+      path: `/api/trpc/user.me,token.list?batch=1&input=${encodeURIComponent("{}")}`,
+    },
+    { name: "a mutation by GET", path: "/api/trpc/workspace.create" },
+    {
+      name: "a text/plain mutation",
+      path: "/api/trpc/workspace.create",
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: () => '{"name":"x"}',
+    },
+    {
+      name: "a cross-site cookie mutation",
+      path: "/api/trpc/workspace.create",
+      method: "POST",
+      headers: { ...json, origin: "https://evil.example", cookie: "authjs.session-token=x" },
+      body: () => '{"name":"x"}',
+    },
+    {
+      name: "a cross-site Bearer mutation",
+      path: "/api/trpc/workspace.create",
+      method: "POST",
+      headers: { ...json, origin: "https://evil.example", authorization: "Bearer sq_garbage" },
+      body: () => '{"name":"x"}',
+    },
+    {
+      name: "a body over the limit, by Content-Length",
+      path: "/api/trpc/auth.signUp",
+      method: "POST",
+      headers: json,
+      body: () => " ".repeat(65 * 1024 + 1),
+    },
+    {
+      name: "a body over the limit, chunked",
+      path: "/api/trpc/auth.signUp",
+      method: "POST",
+      headers: json,
+      body: chunked(256 * 1024),
+    },
+    {
+      name: "malformed JSON",
+      path: "/api/trpc/auth.signUp",
+      method: "POST",
+      headers: json,
+      body: () => "{",
+    },
+    {
+      name: "HSTS when a trusted proxy says https",
+      path: "/api/trpc/user.me",
+      headers: { "x-forwarded-proto": "https" },
+    },
+    {
+      name: "a subscription without credentials (SSE)",
+      path: `/api/trpc/message.onEvent?input=${encodeURIComponent(JSON.stringify({ channelId: "00000000-0000-4000-8000-000000000000" }))}`,
+      headers: { accept: "text/event-stream" },
+    },
+    { name: "PUT", path: "/api/trpc/user.me", method: "PUT" },
+    { name: "OPTIONS", path: "/api/trpc/user.me", method: "OPTIONS" },
+    { name: "HEAD", path: "/api/trpc/user.me", method: "HEAD" },
+    { name: "a trailing slash (Next.js)", path: "/api/trpc/user.me/", page: true },
+    { name: "no procedure (Next.js)", path: "/api/trpc", page: true },
+    { name: "health (Next.js)", path: "/api/health" },
+  ];
+
+  for (const probe of probes) {
+    it(probe.name, async () => {
+      const [node, next] = await Promise.all(
+        entries.map((entry) => answer((servers.get(entry) as AppServer).url, probe)),
+      );
+      expect(node).toEqual(next);
+    });
+  }
+
+  it("a session cookie, by name and scheme, on both", async () => {
+    const [node, next] = entries.map((entry) => (servers.get(entry) as AppServer).url) as [
+      string,
+      string,
+    ];
+    const person = {
+      email: `both.${randomUUID().slice(0, 8)}@example.test`,
+      name: "Both",
+      password: "correct horse battery staple",
+    };
+    await signUp(node, person);
+    const https = { "x-forwarded-proto": "https" };
+    const plain = await signIn(node, person.email, person.password);
+    const secure = await signIn(next, person.email, person.password, { headers: https });
+    expect(secure).toContain("__Secure-authjs.session-token=");
+    for (const [name, cookie, headers, status] of [
+      ["plain cookie over http", plain, {}, 200],
+      ["__Secure- cookie over https", secure, https, 200],
+      ["__Secure- cookie over http", secure, {}, 401],
+      ["plain cookie over https", plain, https, 401],
+    ] as const) {
+      const probe = { name, path: "/api/trpc/user.me", headers: { ...headers, cookie } };
+      const answers = await Promise.all([answer(node, probe), answer(next, probe)]);
+      expect(answers[0].status, name).toBe(status);
+      expect(answers[0], name).toEqual(answers[1]);
+    }
   });
 });

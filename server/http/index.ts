@@ -19,6 +19,7 @@
 import { BlockList, isIP } from "node:net";
 import { env, type ProxyTrust } from "@/lib/env";
 import { MAX_BATCH_SIZE } from "@/lib/limits";
+import { API_HEADERS } from "./headers";
 
 /** The TCP peer of a request, and the forwarded headers exactly as that peer sent them. */
 export interface Peer {
@@ -206,7 +207,7 @@ export function errorResponse(status: number, code: string, message: string): Re
         data: { code, httpStatus: status },
       },
     },
-    { status, headers: { "Cache-Control": "no-store" } },
+    { status, headers: { "Cache-Control": API_HEADERS["Cache-Control"] } },
   );
 }
 
@@ -306,53 +307,75 @@ async function* chunksOf(body: BodyStream): AsyncGenerator<Uint8Array> {
       yield value;
     }
   } finally {
-    // Stopped early (too large): drop the rest instead of buffering it.
+    // Stopped early (far too large): the rest is not read at all.
     await reader.cancel().catch(() => {});
   }
 }
 
+/** How much of a refused body is still read, and dropped, and for how long. */
+const DISCARD_MAX_BYTES = 1024 * 1024;
+const DISCARD_MAX_MS = 5_000;
+
 /**
- * Reads a request body while it streams in, stopping (and cancelling the
- * stream) as soon as it passes `limit` bytes, so a huge body costs at most
- * `limit` bytes of memory and no parsing. A Content-Length over the limit is
- * refused before reading anything.
+ * Reads and drops the rest of a refused body in the background, so that a
+ * client still sending it reads the 413 instead of a reset connection, and
+ * the connection can serve its next request. A body far over the limit, or
+ * one sent too slowly, is cancelled instead (its connection closes).
+ */
+function discardRest(chunks: AsyncGenerator<Uint8Array>): void {
+  let left = DISCARD_MAX_BYTES;
+  const until = Date.now() + DISCARD_MAX_MS;
+  const timer = setTimeout(() => void chunks.return(undefined), DISCARD_MAX_MS);
+  timer.unref();
+  void (async () => {
+    try {
+      for await (const chunk of chunks) {
+        left -= chunk.byteLength;
+        if (left < 0 || Date.now() > until) break;
+      }
+    } catch {
+      // The client went away: nothing left to drop.
+    } finally {
+      clearTimeout(timer);
+    }
+  })();
+}
+
+/**
+ * Reads a request body while it streams in, stopping as soon as it passes
+ * `limit` bytes, so a huge body costs at most `limit` bytes of memory and no
+ * parsing (the rest is dropped as it arrives, up to a bound). A
+ * Content-Length over the limit is refused before reading anything.
  */
 export async function readBody(
   body: BodyStream | null | undefined,
   limit: number,
   contentLength?: string | null,
 ): Promise<BodyResult> {
+  const chunks = body ? chunksOf(body) : undefined;
   if (contentLength && /^\d+$/.test(contentLength) && Number(contentLength) > limit) {
-    await cancel(body);
+    if (chunks) discardRest(chunks);
     return { ok: false, limit };
   }
-  const chunks: Uint8Array[] = [];
+  const parts: Uint8Array[] = [];
   let size = 0;
-  if (body) {
-    for await (const chunk of chunksOf(body)) {
-      size += chunk.byteLength;
-      // Leaving the loop early cancels the stream.
-      if (size > limit) return { ok: false, limit };
-      chunks.push(chunk);
+  if (chunks) {
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      size += next.value.byteLength;
+      if (size > limit) {
+        discardRest(chunks);
+        return { ok: false, limit };
+      }
+      parts.push(next.value);
     }
   }
   const bytes = new Uint8Array(size);
   let offset = 0;
-  for (const chunk of chunks) {
+  for (const chunk of parts) {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
   return { ok: true, bytes };
-}
-
-async function cancel(body: BodyStream | null | undefined) {
-  const stream = body as { cancel?: () => Promise<void>; destroy?: () => void } | null | undefined;
-  try {
-    if (typeof stream?.cancel === "function") await stream.cancel();
-    else stream?.destroy?.();
-  } catch {
-    // Already closed.
-  }
 }
 
 export function payloadTooLarge(limit: number): Response {

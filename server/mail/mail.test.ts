@@ -347,13 +347,13 @@ describe("notification mails", () => {
       body: "after unmuting",
       clientMessageId: randomUUID(),
     });
-    const POST = (request: Request) => unsubscribeRequest(request, db);
-    const bad = await POST(
+    const unsubscribe = (request: Request) => unsubscribeRequest(request, db);
+    const bad = await unsubscribe(
       new Request(`${ORIGIN}/unsubscribe?u=${bob.id}&t=forged`, { method: "POST" }),
     );
     expect(bad.status).toBe(400);
     const link = unsubscribeLink(ORIGIN, bob.id).replace("/unsubscribe?", "/api/unsubscribe?");
-    expect((await POST(new Request(link, { method: "POST" }))).status).toBe(303);
+    expect((await unsubscribe(new Request(link, { method: "POST" }))).status).toBe(303);
     expect((await bob.api.user.me()).emailNotifications).toBe(false);
     expect((await sendNotificationMails(db, due())).mailed).not.toContain(bob.id);
 

@@ -5,7 +5,7 @@
  */
 import type { Mail } from "./send";
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
@@ -15,8 +15,8 @@ function html(paragraphs: (string | { link: string; label: string })[]): string 
   const body = paragraphs
     .map((part) =>
       typeof part === "string"
-        ? `<p>${escape(part)}</p>`
-        : `<p><a href="${escape(part.link)}">${escape(part.label)}</a></p>`,
+        ? `<p>${escapeHtml(part)}</p>`
+        : `<p><a href="${escapeHtml(part.link)}">${escapeHtml(part.label)}</a></p>`,
     )
     .join("\n");
   return `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">${body}</body></html>`;

@@ -32,6 +32,7 @@ import { env } from "@/lib/env";
 import { Limiter } from "@/lib/limiter";
 import { processSingleton } from "@/lib/singleton";
 import { type Target, targetKey } from "@/lib/target";
+import { metrics } from "@/server/metrics";
 import { type Bus, topics } from "./bus";
 import type { MessageEvent } from "./events";
 import { bus } from "./process-bus";
@@ -205,6 +206,7 @@ export class TargetFeed {
     this.catchingUp = true;
     try {
       for (;;) {
+        metrics().gapReads.inc();
         const missing = await this.deps.log.readEvents(this.target, this.position, {
           limit: PAGE,
         });
@@ -299,8 +301,10 @@ export class TargetFeed {
       if (first && first.position <= from + 1) {
         const start = from + 1 - first.position;
         page = this.buffer.slice(start, start + PAGE).filter((event) => event.position <= upTo);
+        metrics().replays.inc({ source: "memory" });
       } else {
         page = await this.readShared(from, upTo);
+        metrics().replays.inc({ source: "database" });
       }
       if (page.length === 0) return;
       yield page;

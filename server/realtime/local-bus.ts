@@ -1,4 +1,5 @@
 /** The in-process bus: topic listeners in this process only. */
+import { metrics } from "@/server/metrics";
 import type { Bus, Listener, Topic } from "./bus";
 
 type AnyListener = Listener<unknown>;
@@ -8,7 +9,11 @@ export class LocalBus implements Bus {
   /** Called when a topic gets its first listener or loses its last one. */
   onTopicChange?: (topic: string, active: boolean) => void;
 
+  /** `counted`: false inside the Redis bus, which counts its own publishes. */
+  constructor(private readonly counted = true) {}
+
   publish<T>(topic: Topic<T>, payload: T): void {
+    if (this.counted) metrics().busPublished.inc({ transport: "local" });
     const listeners = this.topics.get(topic);
     if (!listeners) return;
     for (const listener of [...listeners]) {

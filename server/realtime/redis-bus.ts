@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
+import { metrics } from "@/server/metrics";
 import { newRedisConnection, redis } from "@/server/redis";
 import { type Bus, type Listener, type Topic, topics } from "./bus";
 import { LocalBus } from "./local-bus";
@@ -13,7 +14,7 @@ import { LocalBus } from "./local-bus";
 const PREFIX = "sequent:";
 
 export class RedisBus implements Bus {
-  private readonly local = new LocalBus();
+  private readonly local = new LocalBus(false);
   private readonly instance = randomUUID();
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
@@ -30,8 +31,10 @@ export class RedisBus implements Bus {
         return;
       }
       // Only our own publishers write these topics, with the payload type the topic names.
-      if (envelope.o !== this.instance)
+      if (envelope.o !== this.instance) {
+        metrics().busReceived.inc({ transport: "redis" });
         this.local.publish(channel.slice(PREFIX.length) as Topic<unknown>, envelope.p);
+      }
     });
     this.local.onTopicChange = (topic, active) => {
       // Rung by this instance for itself; Redis carries no such topic.
@@ -77,6 +80,7 @@ export class RedisBus implements Bus {
   }
 
   publish<T>(topic: Topic<T>, payload: T): void {
+    metrics().busPublished.inc({ transport: "redis" });
     this.local.publish(topic, payload);
     this.publisher
       .publish(PREFIX + topic, JSON.stringify({ o: this.instance, p: payload }))

@@ -1,8 +1,9 @@
 /**
  * The delivery suite's own small deployment: a throwaway PostgreSQL database,
  * a Redis server of its own (so killing it hurts nobody else), and two
- * production app processes (`next start`) sharing both, each on a fixed
- * loopback port so a restarted instance comes back where its clients look.
+ * production app processes (the Node server `npm start` runs) sharing both,
+ * each on a fixed loopback port so a restarted instance comes back where its
+ * clients look.
  *
  * Unlike testing/app-server.ts, the build is brought up to date once, before
  * the first start, and the instances run from a private copy of it
@@ -23,7 +24,7 @@ import pg from "pg";
 import { childProcessEnv, env } from "@/lib/env";
 import { freePort, isAlive, sleep } from "@/lib/process";
 import { ensureProductionBuild } from "@/scripts/build";
-import { testAuthSecret } from "@/testing/app-server";
+import { entryCommand, testAuthSecret } from "@/testing/app-server";
 import { createThrowawayDatabase, type ThrowawayDatabase } from "@/testing/throwaway";
 
 const APP_PREFIX = "sequent-delivery-app";
@@ -190,7 +191,7 @@ export interface InstanceStart {
   readyAt: number;
 }
 
-/** One app process (`next start`) that can be killed, stopped and started again on its port. */
+/** One app process (the Node server) that can be killed, stopped and started again on its port. */
 export class AppInstance {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
@@ -229,20 +230,19 @@ export class AppInstance {
   async start(): Promise<InstanceStart> {
     if (this.running) throw new Error(`instance ${this.name} is already running`);
     const spawnedAt = Date.now();
-    const child = spawn(
-      path.join(process.cwd(), "node_modules", ".bin", "next"),
-      ["start", "-H", "127.0.0.1", "-p", String(this.port)],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-        env: childProcessEnv({
-          NODE_ENV: "production",
-          AUTH_SECRET: testAuthSecret,
-          TEST_DATABASE_URL: undefined,
-          DATABASE_DRIVER: "pg",
-          ...this.env,
-        }),
-      },
-    );
+    const [command, args] = entryCommand("node", this.port, this.env.SEQUENT_BUILD_DIR);
+    const child = spawn(command, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: childProcessEnv({
+        NODE_ENV: "production",
+        HOST: "127.0.0.1",
+        PORT: String(this.port),
+        AUTH_SECRET: testAuthSecret,
+        TEST_DATABASE_URL: undefined,
+        DATABASE_DRIVER: "pg",
+        ...this.env,
+      }),
+    });
     this.child = child;
     this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
     const onData = (chunk: Buffer) => {

@@ -62,6 +62,21 @@ const shuffled = <T>(items: T[]) =>
     .sort((a, b) => a.key - b.key)
     .map(({ item }) => item);
 
+/** How soon each follower synced again after `since` (on the other instance, the first one being down). */
+async function resumedSince(followers: Follower[], since: number, timeoutMs: number) {
+  const syncAfter = (follower: Follower) =>
+    follower.entries.find((entry) => entry.kind === "sync" && entry.at > since)?.at;
+  const deadline = Date.now() + timeoutMs;
+  while (followers.some((follower) => syncAfter(follower) === undefined) && Date.now() < deadline)
+    await sleep(20);
+  const ms = followers
+    .map((follower) => (syncAfter(follower) ?? Number.NaN) - since)
+    .sort((a, b) => a - b);
+  const late = ms.filter(Number.isNaN).length;
+  if (ms.length === 0) return "it held no streams";
+  return `the ${ms.length} streams it held resumed elsewhere ${ms.filter((x) => !Number.isNaN(x)).join(", ")} ms after the SIGTERM${late ? ` (${late} not within ${timeoutMs} ms)` : ""}`;
+}
+
 /** Injects the fault and returns once it is over, with what happened. */
 export async function inject(step: FaultStep, context: FaultContext): Promise<string> {
   const { cluster } = context;
@@ -81,10 +96,13 @@ export async function inject(step: FaultStep, context: FaultContext): Promise<st
     }
     case "sigterm-one": {
       const instance = cluster.instances[step.instance];
+      const held = context.followers().filter((follower) => follower.connectedTo === instance.url);
+      const stoppedAt = Date.now();
       const stopped = await instance.stop();
+      const resumed = await resumedSince(held, stoppedAt, 10_000);
       await sleep(step.downMs);
       const { spawnedAt, readyAt } = await instance.start();
-      return `exited ${stopped.ms} ms after SIGTERM${stopped.killed ? " (had to be killed)" : ""}; restart took ${readyAt - spawnedAt} ms`;
+      return `exited ${stopped.ms} ms after SIGTERM${stopped.killed ? " (had to be killed)" : ""}; ${resumed}; restart took ${readyAt - spawnedAt} ms`;
     }
     case "redis-restart": {
       await cluster.redis.kill();

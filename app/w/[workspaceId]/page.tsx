@@ -1,6 +1,6 @@
 import { redirect } from "next/navigation";
 import { placePath } from "@/app/_lib/links";
-import { serverCaller } from "@/server/caller";
+import { pageCaller } from "@/server/caller";
 
 /** A workspace opens on #general, or the first channel you are in. */
 export default async function WorkspaceHome({
@@ -9,7 +9,7 @@ export default async function WorkspaceHome({
   params: Promise<{ workspaceId: string }>;
 }) {
   const { workspaceId } = await params;
-  const caller = await serverCaller();
+  const caller = await pageCaller();
   const workspace = await caller.workspace.get({ workspaceId });
   const channels = await caller.channel.list({ workspaceId });
   const first =

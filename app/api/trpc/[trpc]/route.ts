@@ -1,94 +1,57 @@
 /**
- * The only HTTP entry to tRPC procedures. The rules of server/http come
- * first (batch size, JSON-only mutations, same-origin cookies, the body read
- * up to its limit before anything parses it); then queries and mutations go
- * through tRPC's fetch adapter and subscriptions (SSE) through server/sse.ts,
- * which speaks the same protocol with less work per stream and per event.
+ * The tRPC endpoint under Next.js: `next start` and serverless platforms
+ * serve /api/trpc here; `npm start` serves it from its Node server
+ * (server/node) before Next.js sees the request. Both take every decision
+ * from server/http/api.ts; this file only turns a fetch Request into those
+ * calls — tRPC's fetch adapter for queries and mutations, server/sse.ts's
+ * web stream for subscriptions.
  */
-
-import type { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { createRequestContext } from "@/server/context";
-import { AppError } from "@/server/errors";
-import {
-  bodyLimit,
-  payloadTooLarge,
-  rateLimitAddress,
-  readBody,
-  refuseApiRequest,
-  transportHeaders,
-} from "@/server/http";
+import { API_ENDPOINT, beginApiCall } from "@/server/http/api";
 import { requestFacts } from "@/server/http/peer";
-import { appRouter } from "@/server/routers/_app";
-import { isSubscription, serveSubscription } from "@/server/sse";
+import { serveSubscription } from "@/server/sse";
 
 export const dynamic = "force-dynamic";
 
-const ENDPOINT = "/api/trpc";
-
-function logFault({ error, path }: { error: TRPCError; path?: string }) {
-  if (error.code === "INTERNAL_SERVER_ERROR")
-    console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
-
-async function serve(request: Request): Promise<Response> {
-  const facts = requestFacts(request);
-  const refused = refuseApiRequest(facts, ENDPOINT);
-  if (refused) return refused;
-  const clientAddress = rateLimitAddress(facts.peer);
-  if (request.method === "GET") {
-    const path = safeDecode(facts.url.pathname.slice(ENDPOINT.length + 1));
-    if (isSubscription(appRouter, path)) {
-      return serveSubscription({
-        router: appRouter,
-        path,
-        request,
-        createContext: () => createRequestContext(request.headers, { clientAddress }),
-        onError: (error) => logFault({ error, path }),
-      });
-    }
-  }
-  let req = request;
-  if (request.method === "POST") {
-    const body = await readBody(request.body, bodyLimit(), request.headers.get("content-length"));
-    if (!body.ok) return payloadTooLarge(body.limit);
-    req = new Request(request.url, {
-      method: "POST",
-      headers: request.headers,
-      body: body.bytes,
-      signal: request.signal,
-    });
-  }
-  return fetchRequestHandler({
-    endpoint: ENDPOINT,
-    req,
-    router: appRouter,
-    createContext: ({ req, resHeaders }) =>
-      createRequestContext(req.headers, { resHeaders, clientAddress }),
-    onError: logFault,
-    responseMeta({ errors }) {
-      const limited = errors.find(
-        (error) => error.cause instanceof AppError && error.cause.retryAfterSeconds,
-      );
-      const seconds = (limited?.cause as AppError | undefined)?.retryAfterSeconds;
-      return seconds ? { headers: { "Retry-After": String(seconds) } } : {};
-    },
-  });
-}
-
 async function handler(request: Request): Promise<Response> {
-  const response = await serve(request);
-  for (const [name, value] of Object.entries(transportHeaders(requestFacts(request))))
-    response.headers.set(name, value);
-  return response;
+  const call = beginApiCall(requestFacts(request));
+  let status = 500;
+  try {
+    const response = await call.run(async () => {
+      const refused = call.refusal();
+      if (refused) return refused;
+      const subscription = call.subscription();
+      if (subscription) return serveSubscription({ ...subscription, signal: request.signal });
+      let req = request;
+      if (request.method === "POST") {
+        const body = await call.readBody(request.body, request.headers.get("content-length"));
+        if (body instanceof Response) return body;
+        req = new Request(request.url, {
+          method: "POST",
+          headers: request.headers,
+          body,
+          signal: request.signal,
+        });
+      }
+      return fetchRequestHandler({ endpoint: API_ENDPOINT, req, ...call.trpc });
+    });
+    // Next.js adds the static security headers from next.config.ts.
+    for (const [name, value] of Object.entries(call.headers({ withStatic: false })))
+      response.headers.set(name, value);
+    status = response.status;
+    return response;
+  } finally {
+    call.done(status);
+  }
 }
 
-export { handler as GET, handler as POST };
+// Every method, so that the refusals of the others are server/http/api.ts's too.
+export {
+  handler as DELETE,
+  handler as GET,
+  handler as HEAD,
+  handler as OPTIONS,
+  handler as PATCH,
+  handler as POST,
+  handler as PUT,
+};

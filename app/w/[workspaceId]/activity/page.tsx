@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { serverCaller } from "@/server/caller";
+import { pageCaller } from "@/server/caller";
 import { ActivityView } from "./activity-view";
 
 export const metadata: Metadata = { title: "Activity" };
@@ -11,6 +11,6 @@ export default async function ActivityPage({
   params: Promise<{ workspaceId: string }>;
 }) {
   const { workspaceId } = await params;
-  const first = await (await serverCaller()).activity.list({ workspaceId });
+  const first = await (await pageCaller()).activity.list({ workspaceId });
   return <ActivityView first={first} />;
 }

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { serverCaller } from "@/server/caller";
+import { pageCaller } from "@/server/caller";
 import { MembersList } from "./members-list";
 
 export const metadata: Metadata = { title: "Members" };
@@ -11,6 +11,6 @@ export default async function MembersPage({
   params: Promise<{ workspaceId: string }>;
 }) {
   const { workspaceId } = await params;
-  const members = await (await serverCaller()).workspace.members({ workspaceId });
+  const members = await (await pageCaller()).workspace.members({ workspaceId });
   return <MembersList initialMembers={members} />;
 }

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { serverCaller } from "@/server/caller";
+import { pageCaller } from "@/server/caller";
 import { WorkspaceSettings } from "./workspace-settings";
 
 export const metadata: Metadata = { title: "Workspace settings" };
@@ -14,7 +14,7 @@ export default async function WorkspaceSettingsPage({
   params: Promise<{ workspaceId: string }>;
 }) {
   const { workspaceId } = await params;
-  const caller = await serverCaller();
+  const caller = await pageCaller();
   const workspace = await caller.workspace.get({ workspaceId });
   const isAdmin = workspace.role === "owner" || workspace.role === "admin";
   const [members, invites, invitations] = await Promise.all([

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { serverCaller } from "@/server/caller";
+import { pageCaller } from "@/server/caller";
 import { ThreadsView } from "./threads-view";
 
 export const metadata: Metadata = { title: "Threads" };
@@ -13,7 +13,7 @@ export default async function ThreadsPage({
   params: Promise<{ workspaceId: string }>;
 }) {
   const { workspaceId } = await params;
-  const first = await (await serverCaller()).message.threads({
+  const first = await (await pageCaller()).message.threads({
     workspaceId,
     limit: PAGE_SIZE,
   });

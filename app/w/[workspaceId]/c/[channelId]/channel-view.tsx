@@ -10,7 +10,7 @@ import { JoinChannel } from "@/app/_components/join-channel";
 import { MembersLink, TimelineView } from "@/app/_components/timeline-view";
 import { isId } from "@/app/_lib/ids";
 import { placePath } from "@/app/_lib/links";
-import { orNotFound, serverCaller } from "@/server/caller";
+import { orNotFound, pageCaller } from "@/server/caller";
 import { initialHistory } from "../../initial-history";
 
 export async function ChannelView({
@@ -25,7 +25,7 @@ export async function ChannelView({
   thread: string | null;
 }) {
   if (!isId(channelId)) notFound();
-  const caller = await serverCaller();
+  const caller = await pageCaller();
   // The position is read before the history, so the stream replays anything in between.
   const channel = await orNotFound(caller.channel.get({ channelId }));
   if (!channel || channel.workspaceId !== workspaceId) notFound();

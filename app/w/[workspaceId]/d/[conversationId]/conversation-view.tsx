@@ -8,7 +8,7 @@ import { ChannelMenu } from "@/app/_components/channel-menu";
 import { TimelineView } from "@/app/_components/timeline-view";
 import { isId } from "@/app/_lib/ids";
 import { conversationTitle } from "@/app/_lib/types";
-import { orNotFound, serverCaller } from "@/server/caller";
+import { orNotFound, pageCaller } from "@/server/caller";
 import { initialHistory } from "../../initial-history";
 
 export async function ConversationView({
@@ -23,7 +23,7 @@ export async function ConversationView({
   thread: string | null;
 }) {
   if (!isId(conversationId)) notFound();
-  const caller = await serverCaller();
+  const caller = await pageCaller();
   const conversation = await orNotFound(caller.conversation.get({ conversationId }));
   if (!conversation || conversation.workspaceId !== workspaceId) notFound();
   if (at !== null && at > conversation.lastSequence) notFound();

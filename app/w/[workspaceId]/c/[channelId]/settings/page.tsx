@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { isId } from "@/app/_lib/ids";
-import { forTitle, orNotFound, serverCaller } from "@/server/caller";
+import { forTitle, orNotFound, pageCaller, serverCaller } from "@/server/caller";
 import { ChannelSettings } from "./channel-settings";
 
 type Params = Promise<{ workspaceId: string; channelId: string }>;
@@ -17,7 +17,7 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 export default async function ChannelSettingsPage({ params }: { params: Params }) {
   const { workspaceId, channelId } = await params;
   if (!isId(channelId)) notFound();
-  const caller = await serverCaller();
+  const caller = await pageCaller();
   const channel = await orNotFound(caller.channel.get({ channelId }));
   if (!channel || channel.workspaceId !== workspaceId) notFound();
   const members = await caller.channel.members({ channelId });
