@@ -8,7 +8,7 @@ import pg from "pg";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { childProcessEnv } from "@/lib/env";
 import { waitFor } from "@/lib/process";
-import { applyFirstMigrations, recordUnknownMigration } from "@/testing/migrations";
+import { applyFirstMigrations, recordUnknownMigration, withClient } from "@/testing/migrations";
 import { createThrowawayDatabase, type ThrowawayDatabase } from "@/testing/throwaway";
 import { checkSchema, committedMigrations, compareSchema, SchemaError } from "./migrate";
 
@@ -27,16 +27,6 @@ async function emptyDatabase(): Promise<ThrowawayDatabase> {
   });
   databases.push(database);
   return database;
-}
-
-async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
 }
 
 interface Run {

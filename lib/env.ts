@@ -400,6 +400,23 @@ export function env(): Env {
   return cached;
 }
 
+/** For a command starting up: the environment, or exit with the one line that says what is wrong. */
+export function envOrExit(): Env {
+  try {
+    return env();
+  } catch (error) {
+    console.error(error instanceof EnvError ? error.message : String(error));
+    process.exit(1);
+  }
+}
+
+/** Why a server cannot listen on the configured address, in one line. */
+export function listenProblem(config: Pick<Env, "HOST" | "PORT">, error: NodeJS.ErrnoException) {
+  return error.code === "EADDRINUSE"
+    ? `Port ${config.PORT} on ${config.HOST} is already in use: stop the other server or set PORT to a free port.`
+    : `Cannot listen on ${config.HOST}:${config.PORT}: ${error.message}`;
+}
+
 /** The variables of this process plus overrides, for spawning child processes. */
 export function childProcessEnv(overrides: Record<string, string | undefined> = {}) {
   const merged: Record<string, string | undefined> = { ...process.env, ...overrides };

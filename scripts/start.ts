@@ -9,7 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import net from "node:net";
-import { childProcessEnv, EnvError, env } from "@/lib/env";
+import { childProcessEnv, envOrExit, listenProblem } from "@/lib/env";
 import { ensureProductionBuild, nextBin, serverCommand } from "./build";
 
 const dev = process.argv.includes("--dev");
@@ -28,21 +28,9 @@ function portIsFree(host: string, port: number): Promise<NodeJS.ErrnoException |
 }
 
 async function main() {
-  let config: ReturnType<typeof env>;
-  try {
-    config = env();
-  } catch (error) {
-    fail(error instanceof EnvError ? error.message : String(error));
-  }
-
+  const config = envOrExit();
   const problem = await portIsFree(config.HOST, config.PORT);
-  if (problem?.code === "EADDRINUSE") {
-    fail(
-      `Port ${config.PORT} on ${config.HOST} is already in use: stop the other server or set PORT to a free port.`,
-    );
-  } else if (problem) {
-    fail(`Cannot listen on ${config.HOST}:${config.PORT}: ${problem.message}`);
-  }
+  if (problem) fail(listenProblem(config, problem));
 
   if (!dev) {
     try {

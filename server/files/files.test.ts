@@ -541,10 +541,15 @@ describe("attaching and reading", () => {
     const [strayRow] = await db.select().from(files).where(eq(files.id, stray.fileId));
     expect(await usage(own.id)).toBe(PDF.length * 2 + 1000);
 
-    expect(await expireUnattached(db, new Date(Date.now() + UNATTACHED_TTL_MS - 60_000))).toBe(0);
+    // The sweep covers every workspace: earlier tests' strays may go too, so look at this one's.
+    const filesLeft = async () =>
+      (await db.select({ id: files.id }).from(files).where(eq(files.workspaceId, own.id)))
+        .map((row) => row.id)
+        .sort();
+    await expireUnattached(db, new Date(Date.now() + UNATTACHED_TTL_MS - 60_000));
+    expect(await filesLeft()).toEqual([kept.fileId, stray.fileId, pending.fileId].sort());
     await expireUnattached(db, new Date(Date.now() + UNATTACHED_TTL_MS + 60_000));
-    const left = await db.select({ id: files.id }).from(files).where(eq(files.workspaceId, own.id));
-    expect(left.map((row) => row.id)).toEqual([kept.fileId]);
+    expect(await filesLeft()).toEqual([kept.fileId]);
     expect(await usage(own.id)).toBe(PDF.length);
     expect(await storage().stat(strayRow?.storageKey as string)).toBeNull();
     expect(pending.fileId).not.toBe(kept.fileId);

@@ -17,7 +17,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
-import { EnvError, env } from "@/lib/env";
+import { envOrExit, listenProblem } from "@/lib/env";
 import { isApiPath } from "@/server/http/api";
 import { log } from "@/server/log";
 import { drainOnSignals } from "./shutdown";
@@ -37,12 +37,7 @@ const answerFault = (res: ServerResponse) => (error: unknown) => {
 };
 
 async function main() {
-  let config: ReturnType<typeof env>;
-  try {
-    config = env();
-  } catch (error) {
-    fail(error instanceof EnvError ? error.message : String(error));
-  }
+  const config = envOrExit();
   const app = next({ dev: false, dir: process.cwd(), hostname: config.HOST, port: config.PORT });
   const handleNext = app.getRequestHandler();
   await app.prepare();
@@ -63,11 +58,7 @@ async function main() {
     handle.catch(answerFault(res));
   });
   server.once("error", (error: NodeJS.ErrnoException) => {
-    fail(
-      error.code === "EADDRINUSE"
-        ? `Port ${config.PORT} on ${config.HOST} is already in use: stop the other server or set PORT to a free port.`
-        : `Cannot listen on ${config.HOST}:${config.PORT}: ${error.message}`,
-    );
+    fail(listenProblem(config, error));
   });
   server.listen(config.PORT, config.HOST, () => {
     log().info({ url: `http://${config.HOST}:${config.PORT}` }, "listening");
