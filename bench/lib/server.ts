@@ -39,6 +39,9 @@ export async function startBenchServer(
       SEQUENT_BENCH_PROFILE_DIR: options.profileDir,
       AUTH_SECRET: randomBytes(32).toString("base64url"),
       REDIS_URL: undefined,
+      // The fan-out and resume scenarios hold up to 5,000 streams on 20 subscribers' tokens.
+      STREAMS_PER_USER: "10000",
+      STREAMS_PER_TOKEN: "10000",
       DATABASE_POOL_SIZE: undefined,
       LOG_QUERIES: undefined,
     },
