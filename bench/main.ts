@@ -10,6 +10,7 @@
  *   npm run bench -- --sse identity    streams without Accept-Encoding (default: as browsers send it)
  *   npm run bench -- --profile         CPU-profile the app server and summarize where its time went
  *   npm run bench -- --entry next      the app under plain `next start` (default: the Node server of npm start)
+ *   npm run bench -- --instances 2     send and fan-out also on 2 instances behind a balancer with Redis, side by side with 1
  *
  * Scenarios: send (with pgbench beside it), fanout, resume, reads, startup.
  */
@@ -38,7 +39,7 @@ type Scenario = (typeof SCENARIOS)[number];
 function usage(problem?: string): never {
   if (problem) console.error(problem);
   console.error(
-    "usage: npm run bench -- [--quick] [--only send,fanout,resume,reads,startup] [--runs N] [--sse browser|identity] [--profile] [--entry node|next]",
+    "usage: npm run bench -- [--quick] [--only send,fanout,resume,reads,startup] [--runs N] [--sse browser|identity] [--profile] [--entry node|next] [--instances N]",
   );
   process.exit(problem ? 2 : 0);
 }
@@ -50,6 +51,7 @@ function parseOptions(argv: string[]): Options {
   let sseEncoding: Options["sseEncoding"] = "browser";
   let profile = false;
   let entry: Options["entry"] = "node";
+  let instances = 1;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = () => {
@@ -81,6 +83,10 @@ function parseOptions(argv: string[]): Options {
       const chosen = value();
       if (chosen !== "node" && chosen !== "next") usage("--entry is node or next");
       entry = chosen;
+    } else if (arg.startsWith("--instances")) {
+      instances = Number(value());
+      if (!Number.isInteger(instances) || instances < 1 || instances > 8)
+        usage("--instances takes a whole number from 1 to 8");
     } else usage(`unknown argument ${arg}`);
   }
   return {
@@ -100,6 +106,7 @@ function parseOptions(argv: string[]): Options {
     readRequests: quick ? 50 : 200,
     sseEncoding,
     entry,
+    instances,
     profileDir: profile ? path.join(process.cwd(), "bench", "results", "profiles") : undefined,
   };
 }
@@ -226,7 +233,8 @@ async function main() {
         pgbench,
         log,
         app: () => app.get(),
-        restartApp: (label) => app.restart(label),
+        restartApp: (label, layout) => app.restart(label, layout),
+        restartApps: (label, layouts) => app.restartMany(label, layouts),
         stopApp: () => app.stop(),
       };
       const scenarios: [Scenario, (ctx: BenchContext) => Promise<void>][] = [
@@ -275,7 +283,13 @@ async function main() {
   results.finishedAt = new Date().toISOString();
   results.durationSeconds = Math.round((now() - began) / 1000);
   const written = writeResults(root, results, {
-    updateDocs: !options.quick && !options.only && !options.profileDir && options.runs >= 3,
+    // With --instances, send and fan-out are a comparison of layouts, not the page's figures.
+    updateDocs:
+      !options.quick &&
+      !options.only &&
+      !options.profileDir &&
+      options.runs >= 3 &&
+      options.instances === 1,
     // A profiled server is slower: its figures go only into the timestamped copy.
     updateLatest: !options.profileDir,
   });

@@ -64,3 +64,23 @@ export function treeCpuMicros(pid: number): number | undefined {
   }
   return total;
 }
+
+/**
+ * CPU time of every live thread of a process, µs, from
+ * /proc/<pid>/task/<tid>/schedstat (nanoseconds on the CPU), for costs
+ * smaller than /proc/<pid>/stat's clock ticks (10 ms) over a run — such as
+ * what Redis adds per message. Threads that exited meanwhile are not
+ * counted; those of Node.js and redis-server live as long as the process.
+ */
+export function threadCpuMicros(pid: number): number | undefined {
+  try {
+    let nanos = 0;
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8");
+      nanos += Number(stat.split(" ")[0]);
+    }
+    return nanos / 1000;
+  } catch {
+    return undefined;
+  }
+}

@@ -3,13 +3,14 @@
  * server `npm start` runs, or plain `next start` with `--entry next` —
  * started the way testing/app-server.ts starts it, with the benchmark's
  * settings: no rate limits, diagnostics on /api/health, GC exposed (so
- * memory is read after a collection), in-process fan-out.
+ * memory is read after a collection), in-process fan-out unless a Redis is
+ * given (the several-instance layouts of `--instances`).
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { type AppServer, type Entry, startAppServer } from "@/testing/app-server";
 import type { HttpClient } from "./http";
-import { cpuTimes } from "./proc";
+import { cpuTimes, threadCpuMicros } from "./proc";
 
 export interface Diagnostics {
   pid: number;
@@ -24,7 +25,7 @@ export interface Diagnostics {
 
 export async function startBenchServer(
   databaseUrl: string,
-  options: { profileDir?: string; entry?: Entry } = {},
+  options: { profileDir?: string; entry?: Entry; redisUrl?: string } = {},
 ): Promise<AppServer> {
   const profiling = options.profileDir
     ? ` --require ${JSON.stringify(path.join(import.meta.dirname, "cpu-profiler.cjs"))}`
@@ -38,7 +39,7 @@ export async function startBenchServer(
       NODE_OPTIONS: `--expose-gc${profiling}`,
       SEQUENT_BENCH_PROFILE_DIR: options.profileDir,
       AUTH_SECRET: randomBytes(32).toString("base64url"),
-      REDIS_URL: undefined,
+      REDIS_URL: options.redisUrl,
       // The fan-out and resume scenarios hold up to 5,000 streams on 20 subscribers' tokens.
       STREAMS_PER_USER: "10000",
       STREAMS_PER_TOKEN: "10000",
@@ -66,6 +67,16 @@ export async function diagnostics(client: HttpClient): Promise<Diagnostics> {
 export function processCpuMicros(pid: number): number | undefined {
   return cpuTimes(pid)?.self;
 }
+
+/**
+ * A reader of a process's CPU time, µs: its ticks (what the figures of one
+ * server always used), or its threads' nanosecond counters where layouts are
+ * compared and the differences are smaller than a tick per run.
+ */
+export const cpuReader =
+  (precise: boolean) =>
+  (pid: number): number | undefined =>
+    precise ? threadCpuMicros(pid) : processCpuMicros(pid);
 
 /** Server output lines that report faults (tRPC INTERNAL_SERVER_ERROR, pool errors, crashes). */
 export function faultLines(output: string): string[] {

@@ -5,13 +5,32 @@
  * the streams (after a GC) and not hidden by memory the process kept from
  * earlier runs; CPU is the server process's user + system time over the send
  * phase divided by the deliveries.
+ *
+ * With `--instances N` each size runs on three layouts side by side, run
+ * after run — one instance, one instance with Redis, N instances with Redis
+ * — all behind the loopback balancer, so streams spread over the instances
+ * and sends alternate between them; CPU and memory are summed over the app
+ * processes, and redis-server's CPU is read beside them: what fanning out
+ * through Redis costs per event.
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { sleep } from "@/lib/process";
-import { type BenchContext, now, waitUntil } from "../lib/context";
+import {
+  type BenchContext,
+  comparedLayouts,
+  type Deployment,
+  type Layout,
+  layoutKey,
+  layoutLabel,
+  now,
+  singleServer,
+  waitUntil,
+} from "../lib/context";
 import { closeAll, Follower, onEventPath, openAll } from "../lib/follower";
-import { diagnostics, processCpuMicros } from "../lib/server";
+import { HttpClient } from "../lib/http";
+import { threadCpuMicros } from "../lib/proc";
+import { cpuReader, diagnostics } from "../lib/server";
 import { latencies, median } from "../lib/stats";
 
 const wallClock = () => performance.timeOrigin + performance.now();
@@ -35,14 +54,89 @@ interface FanoutRun {
   /** The benchmark process's own CPU per delivery (parsing the streams, sending). */
   clientCpuMicrosPerDelivery: number;
   deliverySeconds: number;
+  /** CPU of every app process over the send phase, per message sent, µs. */
+  cpuMicrosPerMessage: number;
+  /**
+   * redis-server's CPU over the send phase per message sent, µs, less what
+   * it spends idle (its timers, measured beside the app's idle CPU), which at
+   * a few messages a second would outweigh the messages (with Redis only).
+   */
+  redisCpuMicrosPerMessage: number | undefined;
+  /** redis-server's CPU while the streams were open and nothing was sent, µs per second. */
+  redisIdleMicrosPerSecond: number | undefined;
+  /** Streams each instance took (by the balancer's count), and the instance each sender was on. */
+  streamsPerInstance: number[];
+  senderInstances: number[];
+}
+
+/** CPU time so far of every app process of a deployment, µs (to the nanosecond in comparisons). */
+function appCpuMicros(deployment: Deployment) {
+  const read = cpuReader(deployment.balancer !== undefined);
+  return deployment.instances.reduce(
+    (sum, instance) => sum + (read(instance.pid) ?? Number.NaN),
+    0,
+  );
+}
+
+const redisCpuMicros = (deployment: Deployment) => {
+  const pid = deployment.redis?.pid;
+  return pid === undefined ? undefined : (threadCpuMicros(pid) ?? Number.NaN);
+};
+
+/** Memory of every app process after a GC, summed (each read directly, not through the balancer). */
+async function memory(deployment: Deployment) {
+  let rss = 0;
+  let heapUsed = 0;
+  for (const instance of deployment.instances) {
+    const info = await diagnostics(instance.client);
+    rss += info.rss;
+    heapUsed += info.heapUsed;
+  }
+  return { rss, heapUsed };
+}
+
+/** Connections the balancer has handed to each instance so far. */
+const handedOut = (deployment: Deployment) =>
+  deployment.instances.map(
+    (instance) => deployment.balancer?.connections.get(instance.server.port) ?? 0,
+  );
+
+/**
+ * The clients sends go out on: the deployment's own, or behind a balancer
+ * one per instance, each a single keep-alive connection opened right after
+ * the previous one, so the balancer's turns put each on another instance
+ * (and a sender's idle socket, which the server closes after 5 s, is never
+ * reused across phases). Says which instance each landed on.
+ */
+async function pinnedSenders(deployment: Deployment) {
+  if (!deployment.balancer) return { senders: [deployment.client], on: [0] };
+  const senders: HttpClient[] = [];
+  const on: number[] = [];
+  for (let i = 0; i < deployment.instances.length; i++) {
+    const before = handedOut(deployment);
+    const sender = new HttpClient(deployment.url, 1);
+    const reply = await sender.request("GET", "/api/ready");
+    if (reply.status !== 200) throw new Error(`/api/ready answered ${reply.status}`);
+    senders.push(sender);
+    on.push(handedOut(deployment).findIndex((count, k) => count > (before[k] ?? 0)));
+  }
+  return { senders, on };
 }
 
 /** Messages per second: 10, or 2 for 5,000 streams (4/s would ask more than one core can deliver). */
 export const fanoutRate = (size: number) => (size > 1000 ? 2 : 10);
 
-async function fanoutRun(ctx: BenchContext, size: number, tag: string): Promise<FanoutRun> {
+async function fanoutRun(
+  ctx: BenchContext,
+  size: number,
+  tag: string,
+  layout: Layout = singleServer,
+): Promise<FanoutRun> {
   const { fixture, options } = ctx;
-  const { server, client } = await ctx.restartApp(`fan-out to ${size}`);
+  const deployment = await ctx.restartApp(
+    `fan-out to ${size}${layout === singleServer ? "" : `, ${layoutLabel(layout)}`}`,
+    layout,
+  );
   const path = onEventPath(fixture.fanoutChannelId);
   const sender = fixture.senders[0]?.token;
   const rate = fanoutRate(size);
@@ -66,7 +160,7 @@ async function fanoutRun(ctx: BenchContext, size: number, tag: string): Promise<
   };
   const follower = (i: number, handler: typeof onMessage) =>
     new Follower({
-      baseUrl: server.url,
+      baseUrl: deployment.url,
       path,
       token: fixture.subscribers[i % fixture.subscribers.length]?.token as string,
       encoding: options.sseEncoding,
@@ -83,8 +177,9 @@ async function fanoutRun(ctx: BenchContext, size: number, tag: string): Promise<
   // baseline, so the measured phase does not pay for a fresh process's JIT.
   const warm = Array.from({ length: 20 }, (_, i) => follower(i, () => {}));
   await openAll(warm, { parallel: 20, timeoutMs: 10_000 });
+  const warmSenders = await pinnedSenders(deployment);
   for (let k = 0; k < 30; k++) {
-    await client.mutate(
+    await (warmSenders.senders[k % warmSenders.senders.length] as HttpClient).mutate(
       "message.send",
       { channelId: fixture.fanoutChannelId, body: `warm-up ${k}`, clientMessageId: randomUUID() },
       sender,
@@ -92,13 +187,18 @@ async function fanoutRun(ctx: BenchContext, size: number, tag: string): Promise<
   }
   await sleep(300);
   closeAll(warm);
+  if (deployment.balancer) for (const sender of warmSenders.senders) sender.close();
   await sleep(500);
 
-  const before = await diagnostics(client);
+  const before = await memory(deployment);
   const followers = Array.from({ length: size }, (_, i) => makeFollower(i));
+  const connectionsBefore = handedOut(deployment);
   const openStart = now();
   await openAll(followers, { parallel: 100, timeoutMs: 120_000 });
   const openSeconds = (now() - openStart) / 1000;
+  const streamsPerInstance = deployment.balancer
+    ? handedOut(deployment).map((count, k) => count - (connectionsBefore[k] ?? 0))
+    : [size];
   const opened = followers.filter((f) => f.synced).length;
   const openFailures = followers.filter((f) => !f.synced);
   if (openFailures.length > 0) {
@@ -107,15 +207,22 @@ async function fanoutRun(ctx: BenchContext, size: number, tag: string): Promise<
     );
   }
   await sleep(500);
-  const after = await diagnostics(client);
+  const after = await memory(deployment);
 
-  const idleStart = processCpuMicros(after.pid) ?? Number.NaN;
+  const idleStart = appCpuMicros(deployment);
+  const redisIdleStart = redisCpuMicros(deployment);
   const idleClock = now();
   await sleep(2000);
-  const idleCpuMicrosPerSecond =
-    (((processCpuMicros(after.pid) ?? Number.NaN) - idleStart) / (now() - idleClock)) * 1000;
+  const idleMs = now() - idleClock;
+  const idleCpuMicrosPerSecond = ((appCpuMicros(deployment) - idleStart) / idleMs) * 1000;
+  const redisIdleMicrosPerSecond =
+    redisIdleStart === undefined
+      ? undefined
+      : (((redisCpuMicros(deployment) ?? Number.NaN) - redisIdleStart) / idleMs) * 1000;
 
-  const cpuStart = processCpuMicros(after.pid) ?? Number.NaN;
+  const { senders, on: senderInstances } = await pinnedSenders(deployment);
+  const cpuStart = appCpuMicros(deployment);
+  const redisStart = redisCpuMicros(deployment);
   const clientCpu = process.cpuUsage();
   const sendStart = now();
   let sendErrors = 0;
@@ -124,7 +231,7 @@ async function fanoutRun(ctx: BenchContext, size: number, tag: string): Promise<
     const due = sendStart + (k * 1000) / rate;
     while (now() < due) await sleep(Math.max(0, Math.min(5, due - now())));
     sends.push(
-      client
+      (senders[k % senders.length] as HttpClient)
         .mutate(
           "message.send",
           {
@@ -149,8 +256,15 @@ async function fanoutRun(ctx: BenchContext, size: number, tag: string): Promise<
   await waitUntil(() => deliveries >= expected, 20_000);
   await sleep(200); // doubles, if any, arrive right behind
   const deliverySeconds = (now() - sendStart) / 1000;
-  const cpu = (processCpuMicros(after.pid) ?? Number.NaN) - cpuStart;
+  const cpu = appCpuMicros(deployment) - cpuStart;
+  const redisCpu =
+    redisStart === undefined
+      ? undefined
+      : (redisCpuMicros(deployment) ?? Number.NaN) -
+        redisStart -
+        (redisIdleMicrosPerSecond ?? 0) * deliverySeconds;
   const clientUsage = process.cpuUsage(clientCpu);
+  if (deployment.balancer) for (const sender of senders) sender.close();
 
   let lost = 0;
   let doubled = 0;
@@ -186,11 +300,17 @@ async function fanoutRun(ctx: BenchContext, size: number, tag: string): Promise<
     cpuMicrosPerDelivery: cpu / deliveries,
     clientCpuMicrosPerDelivery: (clientUsage.user + clientUsage.system) / deliveries,
     deliverySeconds,
+    cpuMicrosPerMessage: cpu / (count - sendErrors),
+    redisCpuMicrosPerMessage: redisCpu === undefined ? undefined : redisCpu / (count - sendErrors),
+    redisIdleMicrosPerSecond,
+    streamsPerInstance,
+    senderInstances,
   };
 }
 
 export async function fanoutScenario(ctx: BenchContext) {
   const { options, recorder, log } = ctx;
+  if (options.instances > 1) return fanoutComparison(ctx);
   for (const size of options.fanoutSizes) {
     const runs: FanoutRun[] = [];
     for (let run = 1; run <= options.runs; run++) {
@@ -251,6 +371,104 @@ export async function fanoutScenario(ctx: BenchContext) {
       label: `${label}: time to open them (100 connecting at a time)`,
       unit: "s",
       runs: runs.map((r) => r.openSeconds),
+    });
+  }
+}
+
+/** Each size on every compared layout, the layouts taking turns run by run so drift hits all alike. */
+async function fanoutComparison(ctx: BenchContext) {
+  const { options, recorder, log } = ctx;
+  const layouts = comparedLayouts(options.instances);
+  const [single, , several] = layouts as [Layout, Layout, Layout];
+  for (const size of options.fanoutSizes) {
+    const runs = new Map<Layout, FanoutRun[]>(layouts.map((layout) => [layout, []]));
+    for (let run = 1; run <= options.runs; run++) {
+      for (const layout of layouts) {
+        const tag = `${size}r${run}i${layoutKey(layout)}${randomUUID().slice(0, 4)}`;
+        const result = await fanoutRun(ctx, size, tag, layout);
+        runs.get(layout)?.push(result);
+        const redis = result.redisCpuMicrosPerMessage;
+        log(
+          `fan-out to ${size.toLocaleString("en-US")} streams, ${layoutLabel(layout)} · run ${run}/${options.runs}: ` +
+            `streams per instance ${result.streamsPerInstance.join("/")}, senders on instance ${result.senderInstances.map((i) => i + 1).join(", ")} · ` +
+            `${result.sent} msgs → ${result.deliveries.toLocaleString("en-US")} deliveries, p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms, ` +
+            `lost ${result.lost}, doubled ${result.doubled}${result.outOfOrder ? `, out of order ${result.outOfOrder}` : ""} · ` +
+            `app ${result.cpuMicrosPerDelivery.toFixed(1)} µs CPU/delivery, ${(result.cpuMicrosPerMessage / 1000).toFixed(2)} ms CPU/message` +
+            `${redis === undefined ? "" : `, redis-server ${redis.toFixed(0)} µs CPU/message beyond idle`} (bench client and balancer ${result.clientCpuMicrosPerDelivery.toFixed(1)} µs/delivery)`,
+        );
+        const apart = new Set(result.senderInstances).size === result.senderInstances.length;
+        if (!apart || result.senderInstances.includes(-1)) {
+          recorder.anomaly(
+            `fan-out ${size}, ${layoutLabel(layout)}: senders were not one per instance (${result.senderInstances.join(", ")})`,
+          );
+        }
+      }
+    }
+    await ctx.stopApp();
+    recorder.raw("fanout.instances", {
+      size,
+      layouts: layouts.map((layout) => ({ layout, runs: runs.get(layout) })),
+    });
+    const label = `fan-out to ${size.toLocaleString("en-US")} streams`;
+    for (const layout of layouts) {
+      const done = runs.get(layout) ?? [];
+      const id = `fanout.instances.${size}.${layoutKey(layout)}`;
+      const named = `${label}, ${layoutLabel(layout)}`;
+      recorder.figure({
+        id: `${id}.latency.p99`,
+        scenario: "fanout",
+        label: `${named}: delivery latency p99 (${fanoutRate(size)} msg/s)`,
+        unit: "ms",
+        runs: done.map((r) => r.latency.p99),
+        detail: `p50 ${median(done.map((r) => r.latency.p50)).toFixed(1)} ms`,
+      });
+      recorder.figure({
+        id: `${id}.lost-doubled`,
+        scenario: "fanout",
+        label: `${named}: deliveries lost + doubled`,
+        unit: "",
+        runs: done.map((r) => r.lost + r.doubled + r.outOfOrder),
+        value: done.reduce((sum, r) => sum + r.lost + r.doubled + r.outOfOrder, 0),
+        detail: `of ${done.reduce((sum, r) => sum + r.deliveries, 0).toLocaleString("en-US")} deliveries in all runs`,
+        target: { text: "0", op: "==", value: 0 },
+      });
+      const redis = done.map((r) => r.redisCpuMicrosPerMessage ?? Number.NaN);
+      recorder.figure({
+        id: `${id}.cpu`,
+        scenario: "fanout",
+        label: `${named}: CPU per delivered event, all app processes`,
+        unit: "µs",
+        runs: done.map((r) => r.cpuMicrosPerDelivery),
+        detail:
+          `${(median(done.map((r) => r.cpuMicrosPerMessage)) / 1000).toFixed(2)} ms per message sent` +
+          `${layout.redis ? `; redis-server ${median(redis).toFixed(0)} µs per message beyond its idle ${(median(done.map((r) => r.redisIdleMicrosPerSecond ?? Number.NaN)) / 1000).toFixed(1)} ms CPU/s` : ""}` +
+          `; memory ${median(done.map((r) => Math.max(r.rssPerStreamKB, r.heapPerStreamKB))).toFixed(1)} KB per stream` +
+          `; idle ${(median(done.map((r) => r.idleCpuMicrosPerSecond)) / 1000).toFixed(1)} ms CPU/s`,
+      });
+    }
+    const perRun = (layout: Layout, pick: (run: FanoutRun) => number) =>
+      (runs.get(layout) ?? []).map(pick);
+    const baseline = perRun(single, (r) => r.cpuMicrosPerMessage);
+    for (const layout of layouts.slice(1)) {
+      recorder.figure({
+        id: `fanout.instances.${size}.${layoutKey(layout)}.extra-cpu`,
+        scenario: "fanout",
+        label: `${label}: app CPU per message sent, ${layoutLabel(layout)} minus 1 instance (per-run differences)`,
+        unit: "µs",
+        runs: perRun(layout, (r) => r.cpuMicrosPerMessage).map(
+          (value, i) => value - (baseline[i] ?? Number.NaN),
+        ),
+        detail: `as a ratio ${median(perRun(layout, (r) => r.cpuMicrosPerMessage).map((value, i) => value / (baseline[i] ?? Number.NaN))).toFixed(2)} ×; redis-server adds ${median(perRun(layout, (r) => r.redisCpuMicrosPerMessage ?? Number.NaN)).toFixed(0)} µs per message beyond its idle`,
+      });
+    }
+    recorder.figure({
+      id: `fanout.instances.${size}.latency-ratio`,
+      scenario: "fanout",
+      label: `${label}: delivery p99, ${layoutLabel(several)} ÷ 1 instance`,
+      unit: "×",
+      runs: perRun(several, (r) => r.latency.p99).map(
+        (value, i) => value / (perRun(single, (r) => r.latency.p99)[i] ?? Number.NaN),
+      ),
     });
   }
 }

@@ -5,16 +5,30 @@
  * each run followed by pgbench replaying the same transaction at the same
  * concurrency (interleaved, so drift hits both alike); then the p99 of an
  * open-loop send rate at half the best measured throughput.
+ *
+ * With `--instances N`, instead: the same closed loops through the loopback
+ * balancer on one instance, one with Redis and N with Redis, all running at
+ * once (each layout its own Redis, so rings never cross) and taking turns
+ * run by run; CPU is summed over the layout's app processes, redis-server's
+ * read beside it.
  */
 import { randomUUID } from "node:crypto";
 import { sleep } from "@/lib/process";
-import { type BenchContext, now } from "../lib/context";
+import {
+  type BenchContext,
+  comparedLayouts,
+  type Deployment,
+  type Layout,
+  layoutKey,
+  layoutLabel,
+  now,
+} from "../lib/context";
 import { postgresServerPid } from "../lib/database";
 import type { HttpClient } from "../lib/http";
 import { minimalSendScript, type PgbenchRun, runPgbench, sendScript } from "../lib/pgbench";
-import { treeCpuMicros } from "../lib/proc";
+import { threadCpuMicros, treeCpuMicros } from "../lib/proc";
 import { sequenceProblems } from "../lib/seed";
-import { processCpuMicros } from "../lib/server";
+import { cpuReader } from "../lib/server";
 import { type Latencies, latencies, median } from "../lib/stats";
 
 type Mode = "hot" | "spread";
@@ -32,7 +46,28 @@ interface SendRun {
   clientCpuPerSend: number;
   /** PostgreSQL's CPU (every process of the server) per successful send, µs. */
   postgresCpuPerSend: number;
+  /** With several instances: each one's CPU use over the run, in cores. */
+  instanceCores?: number[];
+  /** With Redis: redis-server's CPU per successful send, µs. */
+  redisCpuPerSend?: number;
 }
+
+/**
+ * The processes a run's CPU is read from: the app's (one or several) and its
+ * Redis, if any; `precise` (comparisons of layouts) reads their threads'
+ * nanosecond counters instead of clock ticks.
+ */
+interface Processes {
+  app: number[];
+  redis: number | undefined;
+  precise: boolean;
+}
+
+const processesOf = (deployment: Deployment): Processes => ({
+  app: deployment.instances.map((instance) => instance.server.child.pid as number),
+  redis: deployment.redis?.pid,
+  precise: deployment.balancer !== undefined,
+});
 
 /** A pgbench run and what it cost PostgreSQL. */
 interface BaselineRun extends PgbenchRun {
@@ -56,10 +91,15 @@ async function appRun(
   mode: Mode,
   concurrency: number,
   postgresCpu: PostgresCpu,
+  processes: Processes = processesOf(ctx.app()),
 ): Promise<SendRun> {
   const { fixture, options } = ctx;
-  const pid = ctx.app().server.child.pid as number;
-  const serverCpu = processCpuMicros(pid) ?? Number.NaN;
+  const read = cpuReader(processes.precise);
+  const each = () => processes.app.map((pid) => read(pid) ?? Number.NaN);
+  const redisCpu = () =>
+    processes.redis === undefined ? Number.NaN : (threadCpuMicros(processes.redis) ?? Number.NaN);
+  const instancesBefore = each();
+  const redisBefore = redisCpu();
   const postgresBefore = postgresCpu();
   const clientCpu = process.cpuUsage();
   let sent = 0;
@@ -98,18 +138,25 @@ async function appRun(
       }
     }),
   );
-  const serverMicros = (processCpuMicros(pid) ?? Number.NaN) - serverCpu;
+  const instanceMicros = each().map((micros, i) => micros - (instancesBefore[i] ?? Number.NaN));
+  const serverMicros = instanceMicros.reduce((sum, micros) => sum + micros, 0);
+  const redisMicros = redisCpu() - redisBefore;
   const postgresMicros = postgresCpu() - postgresBefore;
   const clientUsage = process.cpuUsage(clientCpu);
+  const elapsedMicros = (now() - start) * 1000;
   return {
     throughput: samples.length / options.sendSeconds,
     latency: latencies(samples),
     errors,
     errorSamples,
     serverCpuPerSend: serverMicros / sent,
-    serverCores: serverMicros / ((now() - start) * 1000),
+    serverCores: serverMicros / elapsedMicros,
     clientCpuPerSend: (clientUsage.user + clientUsage.system) / sent,
     postgresCpuPerSend: postgresMicros / sent,
+    ...(processes.app.length > 1
+      ? { instanceCores: instanceMicros.map((micros) => micros / elapsedMicros) }
+      : {}),
+    ...(processes.redis === undefined ? {} : { redisCpuPerSend: redisMicros / sent }),
   };
 }
 
@@ -200,14 +247,19 @@ const cpuMs = (micros: number) => (micros / 1000).toFixed(2);
 const baselineLine = (name: string, run: BaselineRun) =>
   `${name} ${Math.round(run.tps)} tx/s (p50 ${run.latency.p50.toFixed(1)} ms, p99 ${run.latency.p99.toFixed(1)} ms${run.failed ? `, ${run.failed} failed` : ""}; PostgreSQL ${cpuMs(run.postgresCpuPerTx)} ms CPU/tx)`;
 
+/** PostgreSQL's CPU so far, read from /proc when it runs on this machine (skipped, saying so, when not). */
+async function postgresCpuReader(ctx: BenchContext): Promise<PostgresCpu> {
+  const postgres = await postgresServerPid(ctx.database.url);
+  if (postgres === undefined)
+    ctx.recorder.skip("PostgreSQL CPU per send: the database server does not run on this machine.");
+  return () => (postgres === undefined ? Number.NaN : (treeCpuMicros(postgres) ?? Number.NaN));
+}
+
 export async function sendScenario(ctx: BenchContext) {
   const { options, recorder, log } = ctx;
+  if (options.instances > 1) return sendComparison(ctx);
   const { client } = await ctx.restartApp("send");
-  const postgres = await postgresServerPid(ctx.database.url);
-  const postgresCpu: PostgresCpu = () =>
-    postgres === undefined ? Number.NaN : (treeCpuMicros(postgres) ?? Number.NaN);
-  if (postgres === undefined)
-    recorder.skip("PostgreSQL CPU per send: the database server does not run on this machine.");
+  const postgresCpu = await postgresCpuReader(ctx);
   let best: { mode: Mode; value: number } = { mode: "spread", value: 0 };
   if (!ctx.pgbench) {
     recorder.skip(
@@ -372,11 +424,21 @@ export async function sendScenario(ctx: BenchContext) {
     });
   }
 
+  noteRetries(ctx, client);
+  await checkSequences(ctx, "app and pgbench");
+}
+
+function noteRetries(ctx: BenchContext, client: HttpClient) {
   if (client.retriedOnStaleSocket > 0) {
-    recorder.note(
+    ctx.recorder.note(
       `send: ${client.retriedOnStaleSocket} request(s) went out on a keep-alive socket the server had just closed and were sent again (same clientMessageId).`,
     );
   }
+}
+
+/** After every send (app's and pgbench's), each channel's messages must be exactly 1..N. */
+async function checkSequences(ctx: BenchContext, senders: string) {
+  const { recorder, log } = ctx;
   const integrity = await sequenceProblems(ctx.pool, ctx.fixture.workspaceId);
   log(
     `sequences: ${integrity.checked.messages.toLocaleString("en-US")} messages in ${integrity.checked.channels} channels checked, ${integrity.problems.length} channel(s) not exactly 1..N`,
@@ -384,7 +446,7 @@ export async function sendScenario(ctx: BenchContext) {
   recorder.figure({
     id: "send.sequence-problems",
     scenario: "send",
-    label: `channels whose messages are not exactly 1..N after all sends (${integrity.checked.messages.toLocaleString("en-US")} messages, app and pgbench)`,
+    label: `channels whose messages are not exactly 1..N after all sends (${integrity.checked.messages.toLocaleString("en-US")} messages, ${senders})`,
     unit: "",
     runs: [integrity.problems.length],
     target: { text: "0", op: "==", value: 0 },
@@ -394,4 +456,85 @@ export async function sendScenario(ctx: BenchContext) {
       `sequence gaps or duplicates: ${JSON.stringify(integrity.problems.slice(0, 5))}`,
     );
   }
+}
+
+/** --instances: each closed loop on every compared layout, the layouts taking turns run by run. */
+async function sendComparison(ctx: BenchContext) {
+  const { options, recorder, log } = ctx;
+  const layouts = comparedLayouts(options.instances);
+  const deployments = await ctx.restartApps("send", layouts);
+  const postgresCpu = await postgresCpuReader(ctx);
+  const [single, , several] = layouts as [Layout, Layout, Layout];
+  const labelOf = (mode: Mode, concurrency: number) =>
+    `send through the balancer, ${modeLabel(mode, options.spreadChannels)}, ${concurrency} sender${concurrency === 1 ? "" : "s"}`;
+  for (const mode of ["spread", "hot"] as const) {
+    const runs = new Map<string, SendRun[]>();
+    const key = (layout: Layout, concurrency: number) => `${layoutKey(layout)}/${concurrency}`;
+    for (let run = 1; run <= options.runs; run++) {
+      for (const concurrency of options.concurrencies) {
+        const parts: string[] = [];
+        for (const deployment of deployments) {
+          const { layout } = deployment;
+          const app = await appRun(
+            ctx,
+            deployment.client,
+            mode,
+            concurrency,
+            postgresCpu,
+            processesOf(deployment),
+          );
+          runs.set(key(layout, concurrency), [...(runs.get(key(layout, concurrency)) ?? []), app]);
+          parts.push(
+            `${layoutLabel(layout)} ${Math.round(app.throughput)} msg/s (p50 ${app.latency.p50.toFixed(1)} ms, p99 ${app.latency.p99.toFixed(1)} ms${app.errors ? `, ${app.errors} errors` : ""}; ` +
+              `app ${cpuMs(app.serverCpuPerSend)} ms CPU/msg, ${app.serverCores.toFixed(2)} cores${app.instanceCores ? ` (${app.instanceCores.map((c) => c.toFixed(2)).join(" + ")})` : ""}` +
+              `${app.redisCpuPerSend === undefined ? "" : `; redis-server ${app.redisCpuPerSend.toFixed(0)} µs CPU/msg`}; PostgreSQL ${cpuMs(app.postgresCpuPerSend)} ms CPU/msg)`,
+          );
+          if (app.errors > 0) {
+            recorder.anomaly(
+              `${labelOf(mode, concurrency)}, ${layoutLabel(layout)}, run ${run}: ${app.errors} sends failed; e.g. ${app.errorSamples.join(" / ")}`,
+            );
+          }
+          await sleep(200);
+        }
+        log(`${labelOf(mode, concurrency)} · run ${run}/${options.runs}: ${parts.join(" · ")}`);
+      }
+    }
+
+    for (const concurrency of options.concurrencies) {
+      const label = labelOf(mode, concurrency);
+      const of = (layout: Layout) => runs.get(key(layout, concurrency)) ?? [];
+      recorder.raw("send.instances", {
+        mode,
+        concurrency,
+        layouts: layouts.map((layout) => ({ layout, runs: of(layout) })),
+      });
+      for (const layout of layouts) {
+        const done = of(layout);
+        const redis = median(done.map((a) => a.redisCpuPerSend ?? Number.NaN));
+        recorder.figure({
+          id: `send.instances.${mode}.${concurrency}.${layoutKey(layout)}`,
+          scenario: "send",
+          label: `${label}: ${layoutLabel(layout)}`,
+          unit: "msg/s",
+          runs: done.map((a) => a.throughput),
+          detail:
+            `p50 ${median(done.map((a) => a.latency.p50)).toFixed(1)} ms, p99 ${median(done.map((a) => a.latency.p99)).toFixed(1)} ms; ` +
+            `app ${cpuMs(median(done.map((a) => a.serverCpuPerSend)))} ms CPU/msg in ${median(done.map((a) => a.serverCores)).toFixed(2)} cores` +
+            `${layout.redis ? `; redis-server ${redis.toFixed(0)} µs CPU/msg` : ""}; PostgreSQL ${cpuMs(median(done.map((a) => a.postgresCpuPerSend)))} ms CPU/msg`,
+        });
+      }
+      const base = of(single);
+      recorder.figure({
+        id: `send.instances.${mode}.${concurrency}.ratio`,
+        scenario: "send",
+        label: `${label}: ${layoutLabel(several)} ÷ 1 instance`,
+        unit: "×",
+        runs: of(several).map((a, i) => a.throughput / (base[i]?.throughput ?? Number.NaN)),
+        detail: `app CPU per message ${median(of(several).map((a, i) => a.serverCpuPerSend / (base[i]?.serverCpuPerSend ?? Number.NaN))).toFixed(2)} ×`,
+      });
+    }
+  }
+
+  for (const deployment of deployments) noteRetries(ctx, deployment.client);
+  await checkSequences(ctx, `sent through ${layouts.map(layoutLabel).join(", ")}`);
 }

@@ -81,6 +81,11 @@ export class RedisProcess {
     return this.child !== undefined && this.child.exitCode === null && !this.child.signalCode;
   }
 
+  /** The process id while it runs (the benchmark reads its CPU time from /proc). */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
   async start(): Promise<void> {
     const child = spawn(
       "redis-server",
