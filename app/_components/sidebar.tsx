@@ -9,8 +9,8 @@ import { useParams, usePathname, useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useChat } from "@/app/_lib/chat-store";
 import { placePath } from "@/app/_lib/links";
+import { signOut } from "@/app/_lib/sign-out";
 import { conversationTitle } from "@/app/_lib/types";
-import { signOutAction } from "@/app/(auth)/actions";
 import { Avatar } from "./avatar";
 import { ChannelMark } from "./channel-mark";
 import { CreateChannelDialog } from "./create-channel-dialog";
@@ -227,7 +227,7 @@ export function Sidebar() {
         </div>
         <NotificationSettings />
         <ThemeToggle className="muted" />
-        <form action={signOutAction}>
+        <form action={signOut}>
           <button type="submit" className="muted rounded px-0 underline-offset-2 hover:underline">
             Sign out
           </button>

@@ -11,7 +11,9 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from "react";
 import { ChatStore, useChat } from "@/app/_lib/chat-store";
+import { signInAgainPath } from "@/app/_lib/links";
 import { Outbox } from "@/app/_lib/outbox";
+import { isSigningOut } from "@/app/_lib/sign-out";
 import { useTRPC, useTRPCClient } from "@/app/_lib/trpc";
 import type {
   ChannelItem,
@@ -134,12 +136,15 @@ export function WorkspaceShell({
         store.apply(event);
         if (event.type === "stream.closed") {
           toast(event.reason, "info");
-          if (open) router.push(`/w/${workspace.id}`);
+          if (event.lost === "session") {
+            if (!isSigningOut()) router.push(signInAgainPath());
+          } else if (event.lost === "workspace") router.push("/");
+          else if (open) router.push(`/w/${workspace.id}`);
         }
       },
       onError(error) {
         toast(`Live updates stopped: ${error.message} Reload the page to reconnect.`);
-        store.apply({ type: "stream.closed", reason: error.message });
+        store.apply({ type: "stream.closed", reason: error.message, lost: "place" });
       },
       onConnectionStateChange(state) {
         if (state.state === "connecting" && connected) store.connectionLost();

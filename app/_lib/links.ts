@@ -24,3 +24,8 @@ export function permalink(
 export function threadPath(workspaceId: string, root: TargetIds & { id: string }): string {
   return `${placePath(workspaceId, root)}?thread=${root.id}`;
 }
+
+/** The sign-in page, coming back to the page this tab shows once signed in. */
+export function signInAgainPath(): string {
+  return `/sign-in?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
+}

@@ -36,6 +36,12 @@ export interface SyncEvent {
 export interface ClosedEvent {
   type: "stream.closed";
   reason: string;
+  /**
+   * What was lost, so a client knows where to go: the session or API token
+   * ("session": sign in again), the workspace, or only the open channel or
+   * conversation ("place"; also a stream that failed).
+   */
+  lost: "session" | "workspace" | "place";
 }
 
 export type TargetStreamEvent = MessageEvent | SyncEvent | ClosedEvent;

@@ -153,6 +153,7 @@ describe.each(entries)("%s entry", (entry) => {
         type: "stream.closed",
         // Told who removed them, from where.
         reason: `${owner.name} removed you from #${(await owner.api.channel.get({ channelId: privateChannel })).name}.`,
+        lost: "place",
       });
       stream.close();
 
@@ -169,6 +170,7 @@ describe.each(entries)("%s entry", (entry) => {
       expect(byToken.events.at(-1)?.data).toMatchObject({
         type: "stream.closed",
         reason: expect.stringContaining("revoked"),
+        lost: "session",
       });
       byToken.close();
     });
@@ -193,10 +195,12 @@ describe.each(entries)("%s entry", (entry) => {
       expect(bySession.events.at(-1)?.data).toEqual({
         type: "stream.closed",
         reason: "You were signed out; sign in again.",
+        lost: "session",
       });
       expect(byToken.events.at(-1)?.data).toEqual({
         type: "stream.closed",
         reason: "The API token of this stream was revoked.",
+        lost: "session",
       });
       bySession.close();
       byToken.close();
@@ -216,6 +220,8 @@ describe.each(entries)("%s entry", (entry) => {
       expect(stream.events.at(-1)?.data).toEqual({
         type: "stream.closed",
         reason: "Grace Hopper removed you from the workspace Harbour Works.",
+        // A channel's stream watches the channel: the workspace went with it.
+        lost: "place",
       });
       stream.close();
     });

@@ -143,6 +143,7 @@ describe("message.onEvent", () => {
       type: "stream.closed",
       // Told who removed them, from where.
       reason: `${owner.name} removed you from #${(await owner.api.channel.get({ channelId })).name}.`,
+      lost: "place",
     });
   });
 });

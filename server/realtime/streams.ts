@@ -12,7 +12,7 @@ import { loadTargetAccess } from "@/server/access";
 import { credentialLost, isCredentialLoss } from "@/server/auth/credentials";
 import type { Authentication } from "@/server/trpc";
 import { topics } from "./bus";
-import type { MessageEvent, TargetStreamEvent } from "./events";
+import type { ClosedEvent, MessageEvent, TargetStreamEvent } from "./events";
 import { feeds, type TargetFeed } from "./feed";
 import { bus } from "./process-bus";
 import { AsyncQueue } from "./queue";
@@ -103,6 +103,15 @@ export function watchAccess(
 
 type Item = { kind: "event"; event: MessageEvent } | { kind: "closed"; reason: string };
 
+/** The last event of a stream that lost `reason`; a lost credential outranks what was watched. */
+export function closedEvent(reason: string, watched: "workspace" | "place"): ClosedEvent {
+  return {
+    type: "stream.closed",
+    reason,
+    lost: isCredentialLoss(reason) ? "session" : watched,
+  };
+}
+
 /**
  * Every event of one feed after `after`, exactly once and in order: attach
  * first, replay (after, attach] from the feed's memory or the log, say
@@ -148,7 +157,7 @@ export async function* followFeed(
     yield { position: last, event: { type: "sync", position: last, reset } };
     for (let item = await queue.next(); item; item = await queue.next()) {
       if (item.kind === "closed") {
-        yield { position: last, event: { type: "stream.closed", reason: item.reason } };
+        yield { position: last, event: closedEvent(item.reason, "place") };
         return;
       }
       // The feed delivers in order from its attach position; the replay covered up to it.

@@ -106,4 +106,43 @@ describe("workspace.onEvent, the tab stream", () => {
       code: "NOT_FOUND",
     });
   });
+
+  it("ends saying what was lost: the open channel, or the workspace, whichever the tab had open", async () => {
+    const ada = await newUser(db, "Ada Owner");
+    const bob = await newUser(db, "Bob Member");
+    const carol = await newUser(db, "Carol Member");
+    const dan = await newUser(db, "Dan Member");
+    const workspace = await newWorkspace(ada, [bob, carol, dan], "Harbour Works");
+    const { id: secret } = await ada.api.channel.create({
+      workspaceId: workspace.id,
+      name: `secret-${randomUUID().slice(0, 6)}`,
+      isPrivate: true,
+    });
+    await ada.api.channel.addMember({ channelId: secret, userId: bob.id });
+    const closed = (items: { event: WorkspaceStreamEvent }[]) =>
+      items.some((i) => i.event.type === "stream.closed");
+    const lastEvent = (items: { event: WorkspaceStreamEvent }[]) => items.at(-1)?.event;
+
+    const inSecret = await tab(bob, { workspaceId: workspace.id, channelId: secret });
+    await inSecret.until((items) => items.some((i) => i.event.type === "sync"));
+    await ada.api.channel.removeMember({ channelId: secret, userId: bob.id });
+    await inSecret.until(closed);
+    expect(lastEvent(inSecret.items)).toMatchObject({ type: "stream.closed", lost: "place" });
+
+    // With nothing open, and with a channel open (whose own watch may see the removal first).
+    for (const [member, input] of [
+      [carol, {}],
+      [dan, { channelId: workspace.generalChannelId }],
+    ] as const) {
+      const stream = await tab(member, { workspaceId: workspace.id, ...input });
+      await stream.until((items) => items.length > 0);
+      await ada.api.workspace.removeMember({ workspaceId: workspace.id, userId: member.id });
+      await stream.until(closed);
+      expect(lastEvent(stream.items)).toMatchObject({
+        type: "stream.closed",
+        reason: `${ada.name} removed you from the workspace Harbour Works.`,
+        lost: "workspace",
+      });
+    }
+  });
 });

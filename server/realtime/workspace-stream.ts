@@ -11,13 +11,13 @@ import { loadWorkspaceAccess } from "@/server/access";
 import { credentialLost } from "@/server/auth/credentials";
 import { memberProfile } from "@/server/users/read";
 import { topics } from "./bus";
-import type { TargetStreamEvent, Typist } from "./events";
+import type { ClosedEvent, TargetStreamEvent, Typist } from "./events";
 import { presence } from "./presence";
 import { bus } from "./process-bus";
 import { AsyncQueue } from "./queue";
 import { currentRevision } from "./replay";
 import { type SidebarEvent, SidebarTracker } from "./sidebar";
-import { followTarget, type StreamIdentity, watchAccess } from "./streams";
+import { closedEvent, followTarget, type StreamIdentity, watchAccess } from "./streams";
 import { watchTyping } from "./typing";
 
 export type WorkspaceStreamEvent =
@@ -30,7 +30,7 @@ export type WorkspaceStreamEvent =
 type Item =
   | { kind: "target"; position: number; event: TargetStreamEvent }
   | { kind: "event"; event: WorkspaceStreamEvent }
-  | { kind: "closed"; reason: string };
+  | { kind: "closed"; event: ClosedEvent };
 
 async function workspaceAccessLost(identity: StreamIdentity, workspaceId: string) {
   const credential = await credentialLost(identity.db, identity.authentication);
@@ -44,6 +44,7 @@ async function workspaceAccessLost(identity: StreamIdentity, workspaceId: string
 /** Passes the open target's changes into the tab's queue, in order, from followTarget. */
 async function pipeTarget(
   identity: StreamIdentity,
+  workspaceId: string,
   open: Target,
   start: number,
   signal: AbortSignal,
@@ -52,13 +53,22 @@ async function pipeTarget(
   try {
     for await (const item of followTarget(identity, open, start, signal)) {
       if (item.event.type === "stream.closed") {
-        queue.push({ kind: "closed", reason: item.event.reason });
+        // The target's watch may see a removal from the workspace first: say the workspace went.
+        const workspaceLost =
+          item.event.lost === "place" && (await workspaceAccessLost(identity, workspaceId));
+        queue.push({
+          kind: "closed",
+          event: workspaceLost ? { ...item.event, lost: "workspace" } : item.event,
+        });
         return;
       }
       queue.push({ kind: "target", ...item });
     }
   } catch (error) {
-    queue.push({ kind: "closed", reason: `The stream failed: ${(error as Error).message}` });
+    queue.push({
+      kind: "closed",
+      event: closedEvent(`The stream failed: ${(error as Error).message}`, "place"),
+    });
   }
 }
 
@@ -100,7 +110,7 @@ export async function* followWorkspace(
   const stopWatching = watchAccess(
     identity,
     () => workspaceAccessLost(identity, workspaceId),
-    (reason) => queue.push({ kind: "closed", reason }),
+    (reason) => queue.push({ kind: "closed", event: closedEvent(reason, "workspace") }),
   );
   const typing = open
     ? watchTyping(open, (typists) => emit({ type: "typing", ...targetColumns(open), typists }))
@@ -115,10 +125,10 @@ export async function* followWorkspace(
     await presence().enter(workspaceId, userId);
     try {
       yield { position, event: await sidebar.snapshot() };
-      if (open) void pipeTarget(identity, open, start, stream.signal, queue);
+      if (open) void pipeTarget(identity, workspaceId, open, start, stream.signal, queue);
       for (let item = await queue.next(); item; item = await queue.next()) {
         if (item.kind === "closed") {
-          yield { position, event: { type: "stream.closed", reason: item.reason } };
+          yield { position, event: item.event };
           return;
         }
         if (item.kind === "target") position = item.position;

@@ -14,8 +14,8 @@ import { errorsByField } from "@/app/_components/field-errors";
 import { Button, Field } from "@/app/_components/form";
 import { PageFrame, Section } from "@/app/_components/page-frame";
 import { useWorkspace } from "@/app/_components/workspace-context";
+import { signOut } from "@/app/_lib/sign-out";
 import { describeError, useTRPC } from "@/app/_lib/trpc";
-import { signOutAction } from "@/app/(auth)/actions";
 
 /** What server/schemas.ts (ZPasswordSchema, personalPasswordProblem) and user.changePassword enforce. */
 const PASSWORD_RULES =
@@ -307,7 +307,7 @@ function SignOutEverywhere() {
   const end = useMutation(
     trpc.user.signOutEverywhere.mutationOptions({
       // This session ended too: clear its cookie and go to the sign-in page.
-      onSuccess: () => startLeaving(() => signOutAction()),
+      onSuccess: () => startLeaving(() => signOut()),
     }),
   );
   return (
