@@ -219,15 +219,6 @@ export const Composer = forwardRef<
             event.target.value = "";
           }}
         />
-        <button
-          type="button"
-          onClick={() => picker.current?.click()}
-          aria-label="Attach files"
-          title="Attach files (or drop or paste them here)"
-          className="rounded-md px-2 py-1.5 text-lg leading-none text-muted hover:bg-hover"
-        >
-          📎
-        </button>
         <MessageEditor
           value={body}
           onChange={update}
@@ -240,6 +231,16 @@ export const Composer = forwardRef<
           boxRef={box}
           submitRef={submit}
         />
+        {/* After the box, so that Shift+Tab from the box reaches the messages. */}
+        <button
+          type="button"
+          onClick={() => picker.current?.click()}
+          aria-label="Attach files"
+          title="Attach files (or drop or paste them here)"
+          className="rounded-md px-2 py-1.5 text-lg leading-none text-muted hover:bg-hover"
+        >
+          📎
+        </button>
         <button
           type="submit"
           disabled={empty || over}
