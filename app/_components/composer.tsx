@@ -25,6 +25,7 @@ import { DRAFT_BACK, type DraftBack } from "@/app/_lib/outbox";
 import { useTRPCClient } from "@/app/_lib/trpc";
 import { sameTarget, type Target, targetInput, targetKey } from "@/lib/target";
 import { UploadList } from "./attachments";
+import { PaperclipIcon } from "./icons";
 import { isOverLimit, MessageEditor } from "./message-editor";
 import { useMembers } from "./use-members";
 import { useWorkspace } from "./workspace-context";
@@ -237,9 +238,9 @@ export const Composer = forwardRef<
           onClick={() => picker.current?.click()}
           aria-label="Attach files"
           title="Attach files (or drop or paste them here)"
-          className="rounded-md px-2 py-1.5 text-lg leading-none text-muted hover:bg-hover"
+          className="rounded-md px-2 py-1.5 text-muted hover:bg-hover"
         >
-          📎
+          <PaperclipIcon className="h-5 w-5" />
         </button>
         <button
           type="submit"

@@ -46,3 +46,12 @@ export function ActivityIcon({ className }: { className?: string }) {
     </Icon>
   );
 }
+
+/** A paper clip: attach files. Drawn, so it shows where no emoji font is installed. */
+export function PaperclipIcon({ className }: { className?: string }) {
+  return (
+    <Icon className={className}>
+      <path d="M13.5 7.5 8 13a3.5 3.5 0 0 1-5-5l6-6a2.25 2.25 0 0 1 3.2 3.2l-6 6a1 1 0 0 1-1.45-1.45L10 4.5" />
+    </Icon>
+  );
+}
