@@ -37,15 +37,16 @@ export function ThreadsView({ first, pageSize }: { first: ThreadsPage; pageSize:
     initialData: { pages: [first], pageParams: [undefined as unknown as string | null] },
   });
 
-  // New replies, or replies read elsewhere, change the totals: fetch the list again.
-  const { refetch } = threads;
+  // New replies, or replies read elsewhere, change the totals: fetch the list again — once a
+  // page being loaded is in, since a refetch cancels it (the list stayed one page short).
+  const { refetch, isFetchingNextPage } = threads;
   const totalsKey = `${totals.unreadThreads}:${totals.unreadReplies}`;
   const lastTotals = useRef(totalsKey);
   useEffect(() => {
-    if (lastTotals.current === totalsKey) return;
+    if (lastTotals.current === totalsKey || isFetchingNextPage) return;
     lastTotals.current = totalsKey;
     void refetch();
-  }, [totalsKey, refetch]);
+  }, [totalsKey, isFetchingNextPage, refetch]);
 
   const items = threads.data.pages.flatMap((page) => page.items);
   // Both count up from below: the loaded pages, and the stream's total once it has said it.
