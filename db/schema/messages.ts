@@ -100,6 +100,11 @@ export const messages = pgTable(
       sql`(${t.parentId} IS NOT NULL OR NOT ${t.alsoInChannel}) AND ${t.replyCount} >= 0`,
     ),
     index("messages_search_idx").using("gin", t.searchVector),
+    // Search keeps the newest matches: for a common word, walking this index
+    // from the end and stopping at the 500th match reads a few thousand rows
+    // where the GIN index would fetch every match (docs/performance.md);
+    // PostgreSQL still picks the GIN index for rare words.
+    index("messages_created_idx").on(t.createdAt),
     index("messages_pinned_channel_idx")
       .on(t.channelId, t.pinnedAt)
       .where(sql`${t.pinnedAt} IS NOT NULL`),

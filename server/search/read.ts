@@ -117,15 +117,6 @@ async function filters(
   query: SearchQuery,
 ): Promise<SQL[] | null> {
   const conditions: SQL[] = [];
-  const [fromPeople, inPeople] = await Promise.all([
-    people(db, workspaceId, query.fromPeople),
-    people(db, workspaceId, query.inPeople),
-  ]);
-  // Several from: mean any of them, as several in:# do; in:@ means a conversation with all of them.
-  const authors = [...new Set(fromPeople.flat())];
-  if ((fromPeople.length > 0 && authors.length === 0) || inPeople.some((ids) => ids.length === 0))
-    return null;
-  if (authors.length > 0) conditions.push(inArray(messages.authorId, authors));
   // Channels I am in, of this workspace (named, when the query names them).
   const myChannels = db
     .select({ id: channelMembers.channelId })
@@ -138,6 +129,21 @@ async function filters(
         query.inChannels.length > 0 ? inArray(channels.name, query.inChannels) : undefined,
       ),
     );
+  // Channels named by in:# are looked up first, so the planner sees their ids
+  // and, from the column's statistics, how many messages they hold: given a
+  // subquery it guesses a few thousand, reads a channel of a million whole
+  // and sorts it (docs/performance.md, search).
+  const [fromPeople, inPeople, named] = await Promise.all([
+    people(db, workspaceId, query.fromPeople),
+    people(db, workspaceId, query.inPeople),
+    query.inChannels.length > 0 ? myChannels.then((rows) => rows.map((row) => row.id)) : null,
+  ]);
+  // Several from: mean any of them, as several in:# do; in:@ means a conversation with all of them.
+  const authors = [...new Set(fromPeople.flat())];
+  if ((fromPeople.length > 0 && authors.length === 0) || inPeople.some((ids) => ids.length === 0))
+    return null;
+  if (named?.length === 0) return null;
+  if (authors.length > 0) conditions.push(inArray(messages.authorId, authors));
   // Conversations I am in, of this workspace (with each person named, when the query names some).
   const withPeople = inPeople.map(
     (ids) =>
@@ -157,7 +163,7 @@ async function filters(
       ),
     );
   const places: SQL[] = [];
-  if (inPeople.length === 0) places.push(inArray(messages.channelId, myChannels));
+  if (inPeople.length === 0) places.push(inArray(messages.channelId, named ?? myChannels));
   if (query.inChannels.length === 0) places.push(inArray(messages.conversationId, myConversations));
   if (places.length === 0) return null;
   conditions.push(or(...places) as SQL);
