@@ -12,7 +12,7 @@
  *   npm run bench -- --entry next      the app under plain `next start` (default: the Node server of npm start)
  *   npm run bench -- --instances 2     send and fan-out also on 2 instances behind a balancer with Redis, side by side with 1
  *
- * Scenarios: send (with pgbench beside it), fanout, resume, reads, startup.
+ * Scenarios: send (with pgbench beside it), fanout, resume, reads, search, startup.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -30,10 +30,11 @@ import { seedFixture } from "./lib/seed";
 import { fanoutScenario } from "./scenarios/fanout";
 import { readsScenario } from "./scenarios/reads";
 import { resumeScenario } from "./scenarios/resume";
+import { searchScenario } from "./scenarios/search";
 import { sendScenario } from "./scenarios/send";
 import { startupScenario } from "./scenarios/startup";
 
-const SCENARIOS = ["send", "fanout", "resume", "reads", "startup"] as const;
+const SCENARIOS = ["send", "fanout", "resume", "reads", "search", "startup"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function usage(problem?: string): never {
@@ -242,6 +243,7 @@ async function main() {
         ["fanout", fanoutScenario],
         ["resume", resumeScenario],
         ["reads", readsScenario],
+        ["search", searchScenario],
         ["startup", (c) => startupScenario(c, register)],
       ];
       for (const [name, scenario] of scenarios) {

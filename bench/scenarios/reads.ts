@@ -5,22 +5,14 @@
  * another, the three kinds interleaved, so each latency is the server's
  * answer time plus loopback, not queueing behind the others.
  */
-import { type BenchContext, now } from "../lib/context";
+import type { BenchContext } from "../lib/context";
 import { dataOf, type Reply } from "../lib/http";
-import { type ReadFixture, seedReads } from "../lib/seed";
+import { readFixture } from "../lib/seed";
 import { latencies, median } from "../lib/stats";
 
 export async function readsScenario(ctx: BenchContext) {
   const { options, recorder, log, fixture } = ctx;
-  log(
-    `seeding ${options.historyMessages.toLocaleString("en-US")} messages in one channel and ${options.listChannels} channels for one member…`,
-  );
-  const seedStart = now();
-  const reads: ReadFixture = await seedReads(ctx.pool, fixture, {
-    messages: options.historyMessages,
-    channels: options.listChannels,
-  });
-  log(`seeded in ${((now() - seedStart) / 1000).toFixed(1)} s`);
+  const reads = await readFixture(ctx);
   const { client } = await ctx.restartApp("reads");
   const token = fixture.reader.token;
   const deep = Math.floor(options.historyMessages / 2);
