@@ -21,6 +21,9 @@ function open(role: string): Redis {
     // presence) or retry (subscriptions), and sends do not stall behind it.
     enableOfflineQueue: role === "subscriber",
     commandTimeout: 2_000,
+    // Back within half a second of Redis (ioredis's default waits up to 2 s
+    // between attempts), so the instances' connections return close together.
+    retryStrategy: (attempts) => Math.min(attempts * 50, 500),
   });
   client.on("error", (error) => console.error(`redis (${role}):`, error.message));
   opened.add(client);

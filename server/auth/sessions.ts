@@ -29,6 +29,8 @@ const cache = processSingleton("auth:session-cache", () => {
   bus().subscribe(topics.sessions, ({ sessionIds }) => {
     for (const id of sessionIds) entries.delete(id);
   });
+  // Rings may have been lost while the bus was away: ask the database again.
+  bus().subscribe(topics.reconnected, () => entries.clear());
   return entries;
 });
 

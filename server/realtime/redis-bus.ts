@@ -3,6 +3,14 @@
  * publishes to Redis for the others; a dedicated connection subscribes to
  * exactly the topics that have listeners here. Rings that Redis loses are
  * found again by the feeds' gap checks against PostgreSQL.
+ *
+ * Rings lost while Redis was away are made good by `topics.reconnected`,
+ * which makes every listener here look again (feeds poll, streams re-check
+ * access, caches clear). It is rung when this instance's subscriptions are
+ * back — and when another instance's publisher is back after its rings
+ * failed: Redis's return reaches each connection at its own time, so a
+ * ring published by an instance whose publisher was still reconnecting
+ * would otherwise be heard by nobody until the feeds' next periodic poll.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -12,6 +20,8 @@ import { type Bus, type Listener, type Topic, topics } from "./bus";
 import { LocalBus } from "./local-bus";
 
 const PREFIX = "sequent:";
+/** Where an instance says its publisher is back after rings it published were lost. */
+const PEER_RECONNECTED = `${PREFIX}bus:peer-reconnected`;
 
 export class RedisBus implements Bus {
   private readonly local = new LocalBus(false);
@@ -19,6 +29,8 @@ export class RedisBus implements Bus {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly subscriptions = new Map<string, Promise<void>>();
+  /** A publish failed since the publisher was last ready. */
+  private lostRings = false;
 
   constructor() {
     this.publisher = redis() as Redis;
@@ -30,12 +42,13 @@ export class RedisBus implements Bus {
       } catch {
         return;
       }
+      if (envelope.o === this.instance) return;
+      metrics().busReceived.inc({ transport: "redis" });
+      if (channel === PEER_RECONNECTED) this.local.publish(topics.reconnected, { at: Date.now() });
       // Only our own publishers write these topics, with the payload type the topic names.
-      if (envelope.o !== this.instance) {
-        metrics().busReceived.inc({ transport: "redis" });
-        this.local.publish(channel.slice(PREFIX.length) as Topic<unknown>, envelope.p);
-      }
+      else this.local.publish(channel.slice(PREFIX.length) as Topic<unknown>, envelope.p);
     });
+    void this.subscriber.subscribe(PEER_RECONNECTED).catch(() => {});
     this.local.onTopicChange = (topic, active) => {
       // Rung by this instance for itself; Redis carries no such topic.
       if (topic === topics.reconnected) return;
@@ -49,10 +62,27 @@ export class RedisBus implements Bus {
     // again, also those whose SUBSCRIBE failed while it was away (the
     // client's own resubscription only knows the ones that succeeded).
     // Also on the first connection: streams may have started before it.
+    // Listeners look again only once the subscriptions are back, or a ring
+    // published between their look and the SUBSCRIBE would be missed.
     this.subscriber.on("ready", () => {
-      for (const topic of this.subscriptions.keys())
-        this.subscriptions.set(topic, this.subscribeInRedis(topic));
-      this.local.publish(topics.reconnected, { at: Date.now() });
+      const resubscribed = [this.subscribeInRedis(PEER_RECONNECTED, false)];
+      for (const topic of this.subscriptions.keys()) {
+        const subscription = this.subscribeInRedis(topic);
+        this.subscriptions.set(topic, subscription);
+        resubscribed.push(subscription);
+      }
+      void Promise.all(resubscribed).then(() =>
+        this.local.publish(topics.reconnected, { at: Date.now() }),
+      );
+    });
+    this.publisher.on("ready", () => {
+      if (!this.lostRings) return;
+      this.lostRings = false;
+      this.publisher
+        .publish(PEER_RECONNECTED, JSON.stringify({ o: this.instance, p: null }))
+        .catch(() => {
+          this.lostRings = true;
+        });
     });
   }
 
@@ -61,8 +91,9 @@ export class RedisBus implements Bus {
    * is up and the topic still has listeners. Resolves after the first attempt
    * either way: waiting subscribers go on, and the feeds' polls cover the gap.
    */
-  private subscribeInRedis(topic: string, attempt = 0): Promise<void> {
-    return this.subscriber.subscribe(PREFIX + topic).then(
+  private subscribeInRedis(topic: string, prefixed = true, attempt = 0): Promise<void> {
+    const channel = prefixed ? PREFIX + topic : topic;
+    return this.subscriber.subscribe(channel).then(
       () => undefined,
       (error: Error) => {
         console.error(`redis subscribe ${topic}:`, error.message);
@@ -70,7 +101,8 @@ export class RedisBus implements Bus {
         if (this.subscriber.status !== "ready") return;
         const retry = setTimeout(
           () => {
-            if (this.subscriptions.has(topic)) void this.subscribeInRedis(topic, attempt + 1);
+            if (!prefixed || this.subscriptions.has(topic))
+              void this.subscribeInRedis(topic, prefixed, attempt + 1);
           },
           Math.min(250 * 2 ** attempt, 5_000),
         );
@@ -85,7 +117,8 @@ export class RedisBus implements Bus {
     this.publisher
       .publish(PREFIX + topic, JSON.stringify({ o: this.instance, p: payload }))
       .catch((error: Error) => {
-        // Subscribers elsewhere find the gap on their next event or poll.
+        // Others look again when the publisher is back (see the constructor).
+        this.lostRings = true;
         console.error(`redis publish ${topic}:`, error.message);
       });
   }

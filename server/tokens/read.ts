@@ -55,6 +55,8 @@ const tokenCache = processSingleton("auth:token-cache", () => {
     for (const [hash, entry] of entries.entries())
       if (entry.tokenId === tokenId) entries.delete(hash);
   });
+  // Rings may have been lost while the bus was away: ask the database again.
+  bus().subscribe(topics.reconnected, () => entries.clear());
   return entries;
 });
 
