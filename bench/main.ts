@@ -12,7 +12,7 @@
  *   npm run bench -- --entry next      the app under plain `next start` (default: the Node server of npm start)
  *   npm run bench -- --instances 2     send and fan-out also on 2 instances behind a balancer with Redis, side by side with 1
  *
- * Scenarios: send (with pgbench beside it), fanout, resume, reads, search, startup.
+ * Scenarios: send (with pgbench beside it), fanout, resume, reads, search, client, startup.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -27,6 +27,7 @@ import { sweepLeftovers } from "./lib/leftovers";
 import { findPgbench, pgbenchVersion } from "./lib/pgbench";
 import { formatValue, markdownTable, Recorder, verdict, writeResults } from "./lib/report";
 import { seedFixture } from "./lib/seed";
+import { clientScenario } from "./scenarios/client";
 import { fanoutScenario } from "./scenarios/fanout";
 import { readsScenario } from "./scenarios/reads";
 import { resumeScenario } from "./scenarios/resume";
@@ -34,7 +35,7 @@ import { searchScenario } from "./scenarios/search";
 import { sendScenario } from "./scenarios/send";
 import { startupScenario } from "./scenarios/startup";
 
-const SCENARIOS = ["send", "fanout", "resume", "reads", "search", "startup"] as const;
+const SCENARIOS = ["send", "fanout", "resume", "reads", "search", "client", "startup"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function usage(problem?: string): never {
@@ -244,6 +245,7 @@ async function main() {
         ["resume", resumeScenario],
         ["reads", readsScenario],
         ["search", searchScenario],
+        ["client", clientScenario],
         ["startup", (c) => startupScenario(c, register)],
       ];
       for (const [name, scenario] of scenarios) {

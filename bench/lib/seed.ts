@@ -344,3 +344,77 @@ export async function sequenceProblems(pool: pg.Pool, workspaceId: string) {
   );
   return { problems: result.rows, checked: totals.rows[0] ?? { channels: 0, messages: 0 } };
 }
+
+export interface BrowserPlace {
+  id: string;
+  name: string;
+  /** The sequence of its newest message (the scenario counts its own sends): what a switch to it waits for. */
+  lastSequence: number;
+}
+
+/**
+ * The places of the browser scenario: `people` (accounts signed up over
+ * HTTP, so they can sign in) join the bench workspace, the history channel
+ * and two channels of `messages` messages each, with everything read, so
+ * each channel opens at its newest message.
+ */
+export async function seedBrowserPlaces(
+  pool: pg.Pool,
+  fixture: Fixture,
+  reads: ReadFixture,
+  people: string[],
+  messages: number,
+): Promise<BrowserPlace[]> {
+  const author = fixture.senders[0] as Person;
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query(
+      `INSERT INTO workspace_members (workspace_id, user_id, role)
+       SELECT $1, u, 'member'::workspace_role FROM unnest($2::uuid[]) AS u`,
+      [fixture.workspaceId, people],
+    );
+    const suffix = randomUUID().slice(0, 8);
+    const names = [`lounge-${suffix}`, `planning-${suffix}`];
+    const ids = await insertChannels(client, fixture.workspaceId, names, author.id);
+    await addMembers(client, ids, [author.id, ...people]);
+    await addMembers(client, [reads.historyChannelId], people);
+    await client.query(
+      `INSERT INTO messages (channel_id, sequence, revision, author_id, body, client_message_id, created_at)
+       SELECT c, g, g, $2, 'note ' || g || ' on the roadmap for this quarter', gen_random_uuid(),
+              now() - make_interval(secs => $3 - g)
+         FROM unnest($1::uuid[]) AS c CROSS JOIN generate_series(1, $3::int) AS g`,
+      [ids, author.id, messages],
+    );
+    await client.query(
+      `INSERT INTO message_events (channel_id, revision, kind, message_id, actor_id, created_at)
+       SELECT channel_id, revision, 'message.created', id, author_id, created_at
+         FROM messages WHERE channel_id = ANY($1::uuid[])`,
+      [ids],
+    );
+    await client.query(
+      "UPDATE channels SET last_sequence = $2, last_revision = $2 WHERE id = ANY($1::uuid[])",
+      [ids, messages],
+    );
+    await client.query(
+      `UPDATE channel_members m SET last_read_sequence = c.last_sequence
+         FROM channels c
+        WHERE c.id = m.channel_id AND m.channel_id = ANY($1::uuid[]) AND m.user_id = ANY($2::uuid[])`,
+      [[...ids, reads.historyChannelId], people],
+    );
+    await client.query("COMMIT");
+    return [
+      ...names.map((name, index) => ({
+        id: ids[index] as string,
+        name,
+        lastSequence: messages,
+      })),
+      { id: reads.historyChannelId, name: "history", lastSequence: reads.historyMessages },
+    ];
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
