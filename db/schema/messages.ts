@@ -34,6 +34,9 @@ export const MAX_FILES_PER_MESSAGE = 10;
 /** The text search configuration of message bodies (stemming: "deploys" finds "deploy"). */
 export const SEARCH_CONFIG = "english";
 
+/** What search's has:link looks for in a body (a POSIX regular expression, case ignored). */
+export const LINK_PATTERN = "(https?://|www\\.)";
+
 export const messages = pgTable(
   "messages",
   {
@@ -105,6 +108,13 @@ export const messages = pgTable(
     // where the GIN index would fetch every match (docs/performance.md);
     // PostgreSQL still picks the GIN index for rare words.
     index("messages_created_idx").on(t.createdAt),
+    // has:link with words: only the few percent of messages with a link are
+    // in it, so their matches are found without reading every message that
+    // has the words and testing its body (docs/performance.md). The search
+    // must name the same expression for PostgreSQL to use it.
+    index("messages_link_search_idx")
+      .using("gin", t.searchVector)
+      .where(sql`${t.body} ~* ${sql.raw(`'${LINK_PATTERN}'`)}`),
     index("messages_pinned_channel_idx")
       .on(t.channelId, t.pinnedAt)
       .where(sql`${t.pinnedAt} IS NOT NULL`),

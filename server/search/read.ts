@@ -19,6 +19,7 @@ import {
   channels,
   conversationMembers,
   conversations,
+  LINK_PATTERN,
   messages,
   SEARCH_CONFIG,
   users,
@@ -174,7 +175,8 @@ async function filters(
       gte(messages.createdAt, dayStart(query.on)),
       lt(messages.createdAt, dayEnd(query.on)),
     );
-  if (query.hasLink) conditions.push(sql`${messages.body} ~* ${"(https?://|www\\.)"}`);
+  // A literal, not a parameter, so the planner can match it to messages_link_search_idx's predicate.
+  if (query.hasLink) conditions.push(sql`${messages.body} ~* ${sql.raw(`'${LINK_PATTERN}'`)}`);
   return conditions;
 }
 
