@@ -1,11 +1,9 @@
-import fs from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
 import { env } from "./lib/env";
+import { chromiumArgs, chromiumPath } from "./testing/chromium";
 
 const config = env();
 const baseURL = config.E2E_BASE_URL ?? `http://127.0.0.1:${config.E2E_PORT}`;
-// Debian's Chromium where it is installed (Playwright's own download does not work offline here).
-const executablePath = fs.existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined;
 
 export default defineConfig({
   testDir: "e2e",
@@ -21,16 +19,8 @@ export default defineConfig({
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     launchOptions: {
-      executablePath,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
+      executablePath: chromiumPath,
+      args: [...chromiumArgs, "--disable-quic"],
     },
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],

@@ -20,23 +20,14 @@
  * is a wall clock both pages share, so a time in A's page and one in B's
  * subtract.
  */
-import fs from "node:fs";
 import zlib from "node:zlib";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright";
+import { chromiumArgs, chromiumPath } from "@/testing/chromium";
 import { signIn, signUp } from "@/testing/http";
 import type { BenchContext } from "../lib/context";
 import { type BrowserPlace, readFixture, seedBrowserPlaces } from "../lib/seed";
 import { latencies, median } from "../lib/stats";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 const PASSWORD = "correct horse battery staple";
 /** Messages in each of the two small channels. */
 const SMALL_CHANNEL_MESSAGES = 300;
@@ -126,11 +117,11 @@ const newestSelector = (place: BrowserPlace) =>
   `[role="feed"][aria-label="Messages in #${place.name}"] article[data-sequence="${place.lastSequence}"]`;
 
 async function launch(): Promise<{ browser: Browser; description: string }> {
-  const debian = fs.existsSync(CHROMIUM);
+  const debian = chromiumPath !== undefined;
   const browser = await chromium.launch({
-    executablePath: debian ? CHROMIUM : undefined,
+    executablePath: chromiumPath,
     headless: true,
-    args: ARGS,
+    args: chromiumArgs,
   });
   return {
     browser,
@@ -220,7 +211,7 @@ export async function clientScenario(ctx: BenchContext) {
   const [lounge, planning, history] = places as [BrowserPlace, BrowserPlace, BrowserPlace];
   const { browser, description } = await launch();
   log(`client: ${description}, headless`);
-  recorder.note(`client: ${description}, headless, ${ARGS.join(" ")}`);
+  recorder.note(`client: ${description}, headless, ${chromiumArgs.join(" ")}`);
   try {
     const adaContext = await signedInContext(browser, baseURL, ada.cookie);
     const bobContext = await signedInContext(browser, baseURL, bob.cookie);
