@@ -12,6 +12,7 @@ import { mentions as mentionRows, messages } from "@/db/schema";
 import { activityUnread } from "@/server/activity/read";
 import type { TargetStreamEvent } from "@/server/realtime/events";
 import { presence } from "@/server/realtime/presence";
+import { type SearchStrategy, searchMessages } from "@/server/search/read";
 import { type Caller, newUser, newWorkspace, type TestUser } from "@/testing/api";
 import { collect } from "@/testing/collect";
 import { testDatabase } from "@/testing/db";
@@ -484,6 +485,56 @@ describe("search", () => {
     ]);
     const [unicode] = (await ada.api.message.search({ workspaceId, query: "rocket " })).hits;
     expect(unicode).toBeUndefined();
+  });
+
+  it("finds the same newest matches, in the same order, whether it walks each place or uses the indexes", async () => {
+    const { ada, bob, cy, general, workspaceId } = await team();
+    const { id: secret } = await bob.api.channel.create({
+      workspaceId,
+      name: "vault",
+      isPrivate: true,
+    });
+    const { id: other } = await ada.api.channel.create({ workspaceId, name: "ops" });
+    const dm = await ada.api.conversation.open({ workspaceId, userIds: [cy.id] });
+    const gone = await say(ada.api, general, "gadget to delete");
+    await ada.api.message.delete({ messageId: gone.id });
+    // More than a page of candidates: each place's newest matter, and the newest 500 of all.
+    for (let i = 0; i < 30; i++) {
+      await say(i % 2 ? ada.api : bob.api, general, `gadget review ${i}`);
+      if (i % 3 === 0)
+        await say(ada.api, { channelId: other }, `gadget in ops ${i} https://x.test`);
+      if (i % 5 === 0) await say(cy.api, { conversationId: dm.id }, `gadget note ${i}`);
+      if (i % 4 === 0) await say(bob.api, { channelId: secret }, `gadget secret ${i}`);
+    }
+    const page = (query: string, strategy: SearchStrategy, cursor?: string) =>
+      searchMessages(db, ada.id, workspaceId, { query, cursor, limit: 7 }, strategy);
+    for (const query of [
+      "gadget ",
+      "gadg",
+      '"gadget review"',
+      "review OR note ",
+      "gadget -ops",
+      "gadget in:#ops ",
+      "gadget from:@bob ",
+      "gadget in:@cy ",
+      "gadget has:link ",
+      "nothing-like-it ",
+    ]) {
+      let walked = await page(query, "walk");
+      let indexed = await page(query, "index");
+      for (let pages = 0; ; pages++) {
+        expect(
+          walked.hits.map((hit) => hit.message.id),
+          query,
+        ).toEqual(indexed.hits.map((hit) => hit.message.id));
+        expect(walked.hits.some((hit) => hit.message.body.includes("secret"))).toBe(false);
+        expect(walked.nextCursor).toBe(indexed.nextCursor);
+        if (!walked.nextCursor || pages > 10) break;
+        walked = await page(query, "walk", walked.nextCursor);
+        indexed = await page(query, "index", indexed.nextCursor ?? undefined);
+      }
+    }
+    expect((await page("gadget ", "walk")).hits).toHaveLength(7);
   });
 
   it("stops finding what the searcher can no longer read, deleted messages, and old words of edits", async () => {

@@ -10,7 +10,7 @@
  * offsets into the body (from ts_headline with markers that bodies cannot
  * hold), never HTML.
  */
-import { and, eq, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, or, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { parseRows } from "@/db/rows";
@@ -110,13 +110,24 @@ async function people(db: Db, workspaceId: string, names: string[]): Promise<str
 const dayStart = (day: string) => sql`${`${day}T00:00:00Z`}::timestamptz`;
 const dayEnd = (day: string) => sql`(${`${day}T00:00:00Z`}::timestamptz + interval '1 day')`;
 
-/** The conditions of a query's filters on `messages`; null when a filter can match nothing. */
+/**
+ * What a query's filters allow: the places to look in (queries of their ids:
+ * channels, conversations, either absent) and the other conditions on
+ * `messages`; null when a filter can match nothing.
+ */
+interface Scope {
+  /** Ids when the query named the channels (so the planner sees them), else a query. */
+  channels: string[] | SQL | null;
+  conversations: SQL | null;
+  conditions: SQL[];
+}
+
 async function filters(
   db: Db,
   userId: string,
   workspaceId: string,
   query: SearchQuery,
-): Promise<SQL[] | null> {
+): Promise<Scope | null> {
   const conditions: SQL[] = [];
   // Channels I am in, of this workspace (named, when the query names them).
   const myChannels = db
@@ -163,11 +174,12 @@ async function filters(
         ...withPeople,
       ),
     );
-  const places: SQL[] = [];
-  if (inPeople.length === 0) places.push(inArray(messages.channelId, named ?? myChannels));
-  if (query.inChannels.length === 0) places.push(inArray(messages.conversationId, myConversations));
-  if (places.length === 0) return null;
-  conditions.push(or(...places) as SQL);
+  const scope: Scope = {
+    channels: inPeople.length === 0 ? (named ?? sql`${myChannels}`) : null,
+    conversations: query.inChannels.length === 0 ? sql`${myConversations}` : null,
+    conditions,
+  };
+  if (!scope.channels && !scope.conversations) return null;
   if (query.before) conditions.push(lt(messages.createdAt, dayStart(query.before)));
   if (query.after) conditions.push(gte(messages.createdAt, dayEnd(query.after)));
   if (query.on)
@@ -177,7 +189,31 @@ async function filters(
     );
   // A literal, not a parameter, so the planner can match it to messages_link_search_idx's predicate.
   if (query.hasLink) conditions.push(sql`${messages.body} ~* ${sql.raw(`'${LINK_PATTERN}'`)}`);
-  return conditions;
+  return scope;
+}
+
+/** Above this share of all messages matching its words, a search walks each place newest first. */
+const WALK_ABOVE_SHARE = 0.01;
+
+/** PostgreSQL's estimate, from the column's statistics, of the share of messages `matches` holds for. */
+async function estimatedShare(db: Db, matches: SQL): Promise<number> {
+  const plan = (query: SQL) =>
+    db
+      .execute(sql`EXPLAIN (FORMAT JSON) ${query}`)
+      .then((result) =>
+        parseRows(
+          result,
+          z.object({
+            "QUERY PLAN": z.array(z.object({ Plan: z.object({ "Plan Rows": z.number() }) })),
+          }),
+        ),
+      )
+      .then((rows) => rows[0]?.["QUERY PLAN"][0]?.Plan["Plan Rows"] ?? 0);
+  const [matching, all] = await Promise.all([
+    plan(sql`SELECT 1 FROM ${messages} WHERE ${matches}`),
+    plan(sql`SELECT 1 FROM ${messages}`),
+  ]);
+  return all > 0 ? matching / all : 0;
 }
 
 /** Where a result page continues: an offset into the ranked results. */
@@ -209,11 +245,19 @@ function mergeRanges(ranges: { start: number; end: number }[]) {
   return merged;
 }
 
+/**
+ * How the newest matches are read: `walk` each place newest first, or use
+ * the `index`es over all messages; `auto` picks by the words' frequency.
+ * Results are the same either way (tests run both).
+ */
+export type SearchStrategy = "auto" | "walk" | "index";
+
 export async function searchMessages(
   db: Db,
   userId: string,
   workspaceId: string,
   input: { query: string; cursor?: string; limit: number },
+  strategy: SearchStrategy = "auto",
 ): Promise<{ hits: SearchHit[]; nextCursor: string | null }> {
   const query = parseSearch(input.query);
   if (isEmptySearch(query))
@@ -225,23 +269,69 @@ export async function searchMessages(
     input.cursor === undefined
       ? 0
       : decodeCursor(ZSearchCursorSchema, input.cursor, "search").offset;
-  const conditions = await filters(db, userId, workspaceId, query);
-  if (!conditions) return { hits: [], nextCursor: null };
+  const scope = await filters(db, userId, workspaceId, query);
+  if (!scope) return { hits: [], nextCursor: null };
   const { matches: tsquery, terms, prefix } = tsqueries(query);
   const rank = tsquery ? sql`ts_rank_cd(${messages.searchVector}, ${tsquery})` : sql`0`;
   const matches = tsquery ? sql`${messages.searchVector} @@ ${tsquery}` : sql`true`;
-  const result = await db.execute(sql`
+  const where = (place: SQL) =>
+    sql`${place} AND ${matches} AND ${messages.deletedAt} IS NULL ${
+      scope.conditions.length > 0 ? sql`AND ${and(...scope.conditions)}` : sql``
+    }`;
+  const row = sql`${messages.id} AS id, ${messages.createdAt} AS created_at, ${rank} AS rank`;
+  // Two ways to the 500 newest matches. Words that many messages hold: walk
+  // each of the person's places back from its newest message until its
+  // 500th match (through the (place, sequence) index; the search index would
+  // read every match), then keep the newest 500 of them all. Rarer words,
+  // days (on:, before:, after:) and has:link: the search, time or link index
+  // over all messages, as PostgreSQL judges. A walk over all messages newest first
+  // would cross every newer message of other places and workspaces first
+  // (docs/performance.md, search).
+  const walk =
+    strategy === "walk" ||
+    (strategy === "auto" &&
+      tsquery !== null &&
+      !query.on &&
+      !query.before &&
+      !query.after &&
+      !query.hasLink &&
+      (await estimatedShare(db, matches)) >= WALK_ABOVE_SHARE);
+  const newestIn = (places: string[] | SQL, column: SQLWrapper) => sql`
+    SELECT hit.* FROM (${Array.isArray(places) ? sql`SELECT unnest(${sql.param(places)}::uuid[])` : places}) AS place(id) CROSS JOIN LATERAL (
+      SELECT ${row} FROM ${messages} WHERE ${where(sql`${column} = place.id`)}
+       ORDER BY ${messages.sequence} DESC LIMIT ${CANDIDATES}
+    ) AS hit`;
+  const placesCondition = or(
+    scope.channels ? inArray(messages.channelId, scope.channels) : undefined,
+    scope.conversations ? inArray(messages.conversationId, scope.conversations) : undefined,
+  ) as SQL;
+  const found = walk
+    ? sql.join(
+        [
+          scope.channels && newestIn(scope.channels, messages.channelId),
+          scope.conversations && newestIn(scope.conversations, messages.conversationId),
+        ].filter((part): part is SQL => part !== null),
+        sql` UNION ALL `,
+      )
+    : sql`SELECT ${row} FROM ${messages} WHERE ${where(placesCondition)}`;
+  const statement = sql`
     WITH candidates AS (
-      SELECT ${messages.id} AS id, ${messages.createdAt} AS created_at, ${rank} AS rank
-        FROM ${messages}
-       WHERE ${matches} AND ${messages.deletedAt} IS NULL AND ${and(...conditions)}
-       ORDER BY ${messages.createdAt} DESC
-       LIMIT ${CANDIDATES}
+      SELECT * FROM (${found}) AS found ORDER BY created_at DESC LIMIT ${CANDIDATES}
     )
     SELECT c.id, ${headline(config, terms)} AS terms_headline, ${headline(sql`'simple'::regconfig`, prefix)} AS prefix_headline
       FROM candidates c JOIN ${messages} AS m ON m.${sql.identifier(messages.id.name)} = c.id
      ORDER BY c.rank DESC, c.created_at DESC, c.id
-    OFFSET ${offset} LIMIT ${input.limit + 1}`);
+    OFFSET ${offset} LIMIT ${input.limit + 1}`;
+  // The walk must not fall back to the search index for any place. Set back
+  // after, for a caller whose own transaction holds this one (a savepoint).
+  const result = walk
+    ? await db.transaction(async (tx) => {
+        await tx.execute(sql`SET LOCAL enable_bitmapscan = off`);
+        const rows = await tx.execute(statement);
+        await tx.execute(sql`SET LOCAL enable_bitmapscan TO DEFAULT`);
+        return rows;
+      })
+    : await db.execute(statement);
   const rows = parseRows(
     result,
     z.object({
