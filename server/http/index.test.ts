@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { waitFor } from "@/lib/process";
 import { type AppServer, type Entry, entries, startAppServer } from "@/testing/app-server";
 import { signIn, signUp } from "@/testing/http";
 import {
@@ -90,19 +91,38 @@ describe("reading a body (finding 1)", () => {
     for (let i = 0; i < count; i++) yield new Uint8Array(size);
   }
 
-  it("stops at the limit and cancels the rest of the stream", async () => {
+  it("stops at the limit, drops at most 1 MiB more so the sender can read the answer, then cancels", async () => {
     let pulled = 0;
+    let cancelled = false;
     const stream = new ReadableStream<Uint8Array>({
       pull(controller) {
         pulled++;
         if (pulled > 10_000) controller.close();
         else controller.enqueue(new Uint8Array(16 * 1024));
       },
+      cancel() {
+        cancelled = true;
+      },
     });
     const result = await readBody(stream, 64 * 1024);
     expect(result.ok).toBe(false);
-    // 16 KiB chunks: the fifth passes 64 KiB; a few more may be buffered ahead, not 10,000.
-    expect(pulled).toBeLessThan(10);
+    await waitFor(() => cancelled, 5_000, "the cancellation");
+    // 16 KiB chunks: 64 KiB kept, 1 MiB dropped, a few buffered ahead — not 10,000.
+    expect(pulled).toBeLessThan(80);
+  });
+
+  it("gives up on a refused body whose sender stalls", async () => {
+    let cancelled = false;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(65));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    expect((await readBody(stream, 64)).ok).toBe(false);
+    await waitFor(() => cancelled, 8_000, "the stalled body's cancellation");
   });
 
   it("refuses by Content-Length before reading, and returns small bodies whole", async () => {

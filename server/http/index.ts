@@ -294,22 +294,29 @@ export type BodyResult =
 /** A web ReadableStream (fetch's Request.body) or a Node stream (IncomingMessage). */
 export type BodyStream = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
-async function* chunksOf(body: BodyStream): AsyncGenerator<Uint8Array> {
-  if (!("getReader" in body)) {
-    yield* body;
-    return;
+/** A body's chunks, and a way to give up on the rest at once (also while a read waits). */
+interface Chunks {
+  next(): Promise<IteratorResult<Uint8Array>>;
+  cancel(): void;
+}
+
+function chunksOf(body: BodyStream): Chunks {
+  if ("getReader" in body) {
+    const reader = body.getReader();
+    return {
+      next: async () => {
+        const { done, value } = await reader.read();
+        return done ? { done: true, value: undefined } : { done: false, value };
+      },
+      cancel: () => void reader.cancel().catch(() => {}),
+    };
   }
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    // Stopped early (far too large): the rest is not read at all.
-    await reader.cancel().catch(() => {});
-  }
+  const iterator = body[Symbol.asyncIterator]();
+  return {
+    next: () => iterator.next(),
+    // A Node request's iterator destroys the request (and its socket) on return.
+    cancel: () => void iterator.return?.()?.catch(() => {}),
+  };
 }
 
 /** How much of a refused body is still read, and dropped, and for how long. */
@@ -322,19 +329,18 @@ const DISCARD_MAX_MS = 5_000;
  * the connection can serve its next request. A body far over the limit, or
  * one sent too slowly, is cancelled instead (its connection closes).
  */
-function discardRest(chunks: AsyncGenerator<Uint8Array>): void {
+function discardRest(chunks: Chunks): void {
   let left = DISCARD_MAX_BYTES;
-  const until = Date.now() + DISCARD_MAX_MS;
-  const timer = setTimeout(() => void chunks.return(undefined), DISCARD_MAX_MS);
+  const timer = setTimeout(() => chunks.cancel(), DISCARD_MAX_MS);
   timer.unref();
   void (async () => {
     try {
-      for await (const chunk of chunks) {
-        left -= chunk.byteLength;
-        if (left < 0 || Date.now() > until) break;
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+        left -= next.value.byteLength;
+        if (left < 0) return chunks.cancel();
       }
     } catch {
-      // The client went away: nothing left to drop.
+      // Cancelled, or the client went away: nothing left to drop.
     } finally {
       clearTimeout(timer);
     }
