@@ -72,6 +72,37 @@ async function insertChannels(
   return ids;
 }
 
+/**
+ * Messages 1..count in each channel as the send path leaves them: their
+ * events and the channel's counters too. `body` and `createdAt` are SQL
+ * expressions of the message's number `g` (`$3` is `count`).
+ */
+async function insertMessages(
+  client: pg.PoolClient,
+  channelIds: string[],
+  authorId: string,
+  count: number,
+  body: string,
+  createdAt = "now()",
+): Promise<void> {
+  await client.query(
+    `INSERT INTO messages (channel_id, sequence, revision, author_id, body, client_message_id, created_at)
+     SELECT c, g, g, $2, ${body}, gen_random_uuid(), ${createdAt}
+       FROM unnest($1::uuid[]) AS c CROSS JOIN generate_series(1, $3::int) AS g`,
+    [channelIds, authorId, count],
+  );
+  await client.query(
+    `INSERT INTO message_events (channel_id, revision, kind, message_id, actor_id, created_at)
+     SELECT channel_id, revision, 'message.created', id, author_id, created_at
+       FROM messages WHERE channel_id = ANY($1::uuid[])`,
+    [channelIds],
+  );
+  await client.query(
+    "UPDATE channels SET last_sequence = $2, last_revision = $2 WHERE id = ANY($1::uuid[])",
+    [channelIds, count],
+  );
+}
+
 async function addMembers(client: pg.PoolClient, channelIds: string[], userIds: string[]) {
   await client.query(
     `INSERT INTO channel_members (channel_id, user_id)
@@ -282,22 +313,7 @@ async function seedReads(
     const ids = await insertChannels(client, listWorkspaceId, names, author.id);
     await addMembers(client, ids, [author.id, reader.id]);
     const unread = ids.filter((_, index) => index % 5 === 0);
-    await client.query(
-      `INSERT INTO messages (channel_id, sequence, revision, author_id, body, client_message_id)
-       SELECT c, g, g, $2, 'unread message ' || g, gen_random_uuid()
-         FROM unnest($1::uuid[]) AS c CROSS JOIN generate_series(1, 20) AS g`,
-      [unread, author.id],
-    );
-    await client.query(
-      `INSERT INTO message_events (channel_id, revision, kind, message_id, actor_id, created_at)
-       SELECT channel_id, revision, 'message.created', id, author_id, created_at
-         FROM messages WHERE channel_id = ANY($1::uuid[])`,
-      [unread],
-    );
-    await client.query(
-      "UPDATE channels SET last_sequence = 20, last_revision = 20 WHERE id = ANY($1::uuid[])",
-      [unread],
-    );
+    await insertMessages(client, unread, author.id, 20, "'unread message ' || g");
     // The author has read what it wrote, as the send path records it.
     await client.query(
       "UPDATE channel_members SET last_read_sequence = 20 WHERE channel_id = ANY($1::uuid[]) AND user_id = $2",
@@ -379,22 +395,14 @@ export async function seedBrowserPlaces(
     const ids = await insertChannels(client, fixture.workspaceId, names, author.id);
     await addMembers(client, ids, [author.id, ...people]);
     await addMembers(client, [reads.historyChannelId], people);
-    await client.query(
-      `INSERT INTO messages (channel_id, sequence, revision, author_id, body, client_message_id, created_at)
-       SELECT c, g, g, $2, 'note ' || g || ' on the roadmap for this quarter', gen_random_uuid(),
-              now() - make_interval(secs => $3 - g)
-         FROM unnest($1::uuid[]) AS c CROSS JOIN generate_series(1, $3::int) AS g`,
-      [ids, author.id, messages],
-    );
-    await client.query(
-      `INSERT INTO message_events (channel_id, revision, kind, message_id, actor_id, created_at)
-       SELECT channel_id, revision, 'message.created', id, author_id, created_at
-         FROM messages WHERE channel_id = ANY($1::uuid[])`,
-      [ids],
-    );
-    await client.query(
-      "UPDATE channels SET last_sequence = $2, last_revision = $2 WHERE id = ANY($1::uuid[])",
-      [ids, messages],
+    await insertMessages(
+      client,
+      ids,
+      author.id,
+      messages,
+      "'note ' || g || ' on the roadmap for this quarter'",
+      // One a second up to now, so they read as a conversation that went on.
+      "now() - make_interval(secs => $3 - g)",
     );
     await client.query(
       `UPDATE channel_members m SET last_read_sequence = c.last_sequence
