@@ -14,7 +14,7 @@ import { describeError, useTRPC } from "@/app/_lib/trpc";
 import { type Target, targetInput } from "@/lib/target";
 import { formatTime } from "@/lib/time";
 import { Dialog } from "./dialog";
-import { Button } from "./form";
+import { Button, LoadMoreButton } from "./form";
 import { Menu } from "./menu";
 import { useToast } from "./toast";
 import { useMembers } from "./use-members";
@@ -99,16 +99,7 @@ function PinsDialog({
               Could not load more pinned messages: {describeError(pins.error).message}
             </p>
           ) : null}
-          {pins.hasNextPage ? (
-            <Button
-              variant="secondary"
-              className="self-center py-1"
-              disabled={pins.isFetchingNextPage}
-              onClick={() => pins.fetchNextPage()}
-            >
-              {pins.isFetchingNextPage ? "Loading…" : "Load more pinned messages"}
-            </Button>
-          ) : null}
+          <LoadMoreButton pages={pins} label="Load more pinned messages" />
         </div>
       )}
     </Dialog>

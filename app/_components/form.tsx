@@ -67,3 +67,26 @@ export function Button({
     </button>
   );
 }
+
+/** The next page of a paged list, on demand; nothing once there is none. */
+export function LoadMoreButton({
+  pages,
+  label = "Load more",
+  className = "self-center",
+}: {
+  pages: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+  label?: string;
+  className?: string;
+}) {
+  if (!pages.hasNextPage) return null;
+  return (
+    <Button
+      variant="secondary"
+      className={`py-1 ${className}`}
+      disabled={pages.isFetchingNextPage}
+      onClick={() => pages.fetchNextPage()}
+    >
+      {pages.isFetchingNextPage ? "Loading…" : label}
+    </Button>
+  );
+}

@@ -21,7 +21,7 @@ import { describeError, useTRPC } from "@/app/_lib/trpc";
 import { targetKey, targetOf } from "@/lib/target";
 import { formatTime } from "@/lib/time";
 import type { AppRouter } from "@/server/routers/_app";
-import { Button } from "./form";
+import { Button, LoadMoreButton } from "./form";
 import { MagnifierIcon } from "./icons";
 import { useMentionName, usePlaceName } from "./use-names";
 import { useWorkspace } from "./workspace-context";
@@ -355,14 +355,7 @@ export function SearchPanel() {
         ) : null}
         {query.trim() && results.hasNextPage && !error ? (
           <div className="flex justify-center py-2">
-            <Button
-              variant="secondary"
-              className="py-1"
-              disabled={results.isFetchingNextPage}
-              onClick={() => results.fetchNextPage()}
-            >
-              {results.isFetchingNextPage ? "Loading…" : "Load more"}
-            </Button>
+            <LoadMoreButton pages={results} className="" />
           </div>
         ) : null}
       </div>

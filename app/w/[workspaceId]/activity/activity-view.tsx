@@ -11,7 +11,7 @@ import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { Button } from "@/app/_components/form";
+import { Button, LoadMoreButton } from "@/app/_components/form";
 import { LocalTime } from "@/app/_components/local-time";
 import { PageFrame } from "@/app/_components/page-frame";
 import { useMentionName, usePlaceName } from "@/app/_components/use-names";
@@ -123,16 +123,7 @@ export function ActivityView({ first }: { first: ActivityPage }) {
               <ActivityRow key={itemKey(item)} item={item} />
             ))}
           </ul>
-          {activity.hasNextPage ? (
-            <Button
-              variant="secondary"
-              className="self-center py-1"
-              disabled={activity.isFetchingNextPage}
-              onClick={() => activity.fetchNextPage()}
-            >
-              {activity.isFetchingNextPage ? "Loading…" : "Load more"}
-            </Button>
-          ) : null}
+          <LoadMoreButton pages={activity} />
         </div>
       )}
     </PageFrame>

@@ -10,7 +10,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import { useEffect, useRef } from "react";
-import { Button } from "@/app/_components/form";
+import { Button, LoadMoreButton } from "@/app/_components/form";
 import { LocalTime } from "@/app/_components/local-time";
 import { PageFrame } from "@/app/_components/page-frame";
 import { useMentionName, usePlaceName } from "@/app/_components/use-names";
@@ -88,16 +88,7 @@ export function ThreadsView({ first, pageSize }: { first: ThreadsPage; pageSize:
               <ThreadRow key={thread.root.id} thread={thread} />
             ))}
           </ul>
-          {threads.hasNextPage ? (
-            <Button
-              variant="secondary"
-              className="self-center py-1"
-              disabled={threads.isFetchingNextPage}
-              onClick={() => threads.fetchNextPage()}
-            >
-              {threads.isFetchingNextPage ? "Loading…" : "Load more threads"}
-            </Button>
-          ) : null}
+          <LoadMoreButton pages={threads} label="Load more threads" />
         </div>
       )}
     </PageFrame>
