@@ -1,5 +1,6 @@
 /** Form pieces with labels and errors tied to their fields, for people and screen readers alike. */
 import type { InputHTMLAttributes, ReactNode } from "react";
+import { describeError } from "@/app/_lib/trpc";
 
 export function Field({
   label,
@@ -65,6 +66,28 @@ export function Button({
     >
       {children}
     </button>
+  );
+}
+
+/** A list that could not load: why, and a way to try again. */
+export function LoadFailed({
+  what,
+  error,
+  retry,
+}: {
+  what: string;
+  error: unknown;
+  retry: () => unknown;
+}) {
+  return (
+    <div role="alert" className="flex flex-col items-start gap-2 text-sm">
+      <p className="text-danger">
+        Could not load {what}: {describeError(error).message}
+      </p>
+      <Button variant="secondary" className="py-1" onClick={() => retry()}>
+        Try again
+      </Button>
+    </div>
   );
 }
 

@@ -11,7 +11,7 @@ import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { Button, LoadMoreButton } from "@/app/_components/form";
+import { Button, LoadFailed, LoadMoreButton } from "@/app/_components/form";
 import { LocalTime } from "@/app/_components/local-time";
 import { PageFrame } from "@/app/_components/page-frame";
 import { useMentionName, usePlaceName } from "@/app/_components/use-names";
@@ -19,7 +19,7 @@ import { useWorkspace } from "@/app/_components/workspace-context";
 import { useChat } from "@/app/_lib/chat-store";
 import { permalink } from "@/app/_lib/links";
 import { plainText } from "@/app/_lib/markdown";
-import { describeError, useTRPC } from "@/app/_lib/trpc";
+import { useTRPC } from "@/app/_lib/trpc";
 import type { AppRouter } from "@/server/routers/_app";
 
 type ActivityPage = inferRouterOutputs<AppRouter>["activity"]["list"];
@@ -96,14 +96,7 @@ export function ActivityView({ first }: { first: ActivityPage }) {
       }
     >
       {activity.isError ? (
-        <div role="alert" className="flex flex-col items-start gap-2 text-sm">
-          <p className="text-danger">
-            Could not load your activity: {describeError(activity.error).message}
-          </p>
-          <Button variant="secondary" className="py-1" onClick={() => activity.refetch()}>
-            Try again
-          </Button>
-        </div>
+        <LoadFailed what="your activity" error={activity.error} retry={() => activity.refetch()} />
       ) : null}
       {items.length === 0 ? (
         <div className="rounded-md border border-border bg-panel px-4 py-8 text-center text-sm text-muted">

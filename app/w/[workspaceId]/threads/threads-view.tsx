@@ -10,7 +10,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import { useEffect, useRef } from "react";
-import { Button, LoadMoreButton } from "@/app/_components/form";
+import { LoadFailed, LoadMoreButton } from "@/app/_components/form";
 import { LocalTime } from "@/app/_components/local-time";
 import { PageFrame } from "@/app/_components/page-frame";
 import { useMentionName, usePlaceName } from "@/app/_components/use-names";
@@ -18,7 +18,7 @@ import { useWorkspace } from "@/app/_components/workspace-context";
 import { useChat } from "@/app/_lib/chat-store";
 import { threadPath } from "@/app/_lib/links";
 import { plainText } from "@/app/_lib/markdown";
-import { describeError, useTRPC } from "@/app/_lib/trpc";
+import { useTRPC } from "@/app/_lib/trpc";
 import type { AppRouter } from "@/server/routers/_app";
 
 type ThreadsPage = inferRouterOutputs<AppRouter>["message"]["threads"];
@@ -64,14 +64,7 @@ export function ThreadsView({ first, pageSize }: { first: ThreadsPage; pageSize:
       }
     >
       {threads.isError ? (
-        <div role="alert" className="flex flex-col items-start gap-2 text-sm">
-          <p className="text-danger">
-            Could not load your threads: {describeError(threads.error).message}
-          </p>
-          <Button variant="secondary" className="py-1" onClick={() => threads.refetch()}>
-            Try again
-          </Button>
-        </div>
+        <LoadFailed what="your threads" error={threads.error} retry={() => threads.refetch()} />
       ) : null}
       {items.length === 0 ? (
         <div className="rounded-md border border-border bg-panel px-4 py-8 text-center text-sm text-muted">
